@@ -1,0 +1,66 @@
+import { resolve } from "node:path";
+import express, { type Express, type RequestHandler } from "express";
+import { GatewayError } from "./errors";
+import type { Gateway } from "./gateway";
+import { createErrorHandler, notFound } from "./http/error-handler";
+import { requestLog } from "./http/request-log";
+import { normaliseEmail } from "./http/schemas";
+import { corsFor, securityHeaders } from "./http/security";
+import { healthz, readyz } from "./routes/health";
+
+/** Settings of the standalone app around a gateway. */
+export interface AppOptions {
+  /** Where the lifecycle router is mounted. Default `/auth`. */
+  basePath?: string;
+  /** Express `trust proxy`. Default false: the socket's address is the client IP. */
+  trustProxy?: boolean | number | string;
+  /** Origins allowed by CORS. Default none (same origin only). */
+  corsOrigins?: readonly string[];
+  /** Serve the account page at `/`. Default false. */
+  servePage?: boolean;
+  /** Local mode only: the latest confirmation code per address, for unattended clients. */
+  localCodes?: (email: string) => string | undefined;
+}
+
+const ROOT = resolve(__dirname, "..");
+
+/**
+ * The standalone HTTP app: request ids and access logs, security headers, CORS, health
+ * probes, the OpenAPI document, the optional page, the lifecycle router, and the JSON 404/error
+ * envelope.
+ */
+export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", options.trustProxy ?? false);
+  app.use(requestLog(gateway.config.logger));
+  app.use(securityHeaders());
+  const cors = corsFor(options.corsOrigins ?? []);
+  if (cors) app.use(cors);
+  app.get("/healthz", healthz);
+  app.get(
+    "/readyz",
+    readyz({ keys: gateway.keys, reachable: () => gateway.ready(), clock: gateway.config.clock }),
+  );
+  app.get("/openapi.yaml", (_req, res) => {
+    res.type("application/yaml").sendFile(resolve(ROOT, "openapi.yaml"));
+  });
+  if (options.localCodes) app.get("/_local/confirmation-code", localCodeRoute(options.localCodes));
+  if (options.servePage === true) {
+    app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
+  }
+  app.use(options.basePath ?? "/auth", gateway.router);
+  app.use(notFound);
+  app.use(createErrorHandler(gateway.config.logger));
+  return app;
+}
+
+/** GET /_local/confirmation-code?email= — exists only in local mode (the emulator sends no mail). */
+function localCodeRoute(latestCode: (email: string) => string | undefined): RequestHandler {
+  return function localConfirmationCode(req, res) {
+    const email = typeof req.query.email === "string" ? normaliseEmail(req.query.email) : "";
+    const code = email === "" ? undefined : latestCode(email);
+    if (code === undefined) throw new GatewayError("not_found");
+    res.status(200).json({ email, code });
+  };
+}

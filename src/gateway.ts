@@ -1,0 +1,138 @@
+import express, { type RequestHandler, type Router } from "express";
+import { FileKeyStore, type KeyStore } from "./auth/keys";
+import { requireAuth as requireAuthWith } from "./auth/require-auth";
+import { MemoryRevocationStore, type RevocationStore } from "./auth/revocation";
+import { createVerifier, type TokenVerifier } from "./auth/verifier";
+import { CognitoAdapter } from "./cognito/adapter";
+import { createCognitoClient } from "./cognito/client";
+import { jsonBody } from "./http/body";
+import { createCallerContextReader } from "./http/caller-context";
+import { createErrorHandler } from "./http/error-handler";
+import { createResponseFloor, realSleep } from "./http/floor";
+import { resolveGatewayOptions, type GatewayConfig, type GatewayOptions } from "./options";
+import { confirmRoute, resendRoute } from "./routes/confirm";
+import type { RouteDeps } from "./routes/deps";
+import { loginRoute } from "./routes/login";
+import { logoutRoute } from "./routes/logout";
+import { meRoute } from "./routes/me";
+import { refreshRoute } from "./routes/refresh";
+import { registerRoute } from "./routes/register";
+
+/** What a protected route requires. */
+export interface ProtectOptions {
+  /** Which token kind is accepted. Required. */
+  tokenUse: "access" | "id";
+  /** Scopes that must all be present (access tokens). */
+  scopes?: readonly string[];
+  /** Groups of which one must be present. */
+  groups?: readonly string[];
+}
+
+/** A configured gateway: the lifecycle router and the verification middleware share state. */
+export interface Gateway {
+  /** POST register, confirm, confirm/resend, login, refresh, logout and GET me. Mount it at `/auth`. */
+  readonly router: Router;
+  /** Middleware that puts verified claims on `req.auth` or answers 401/403. */
+  requireAuth(options: ProtectOptions): RequestHandler;
+  /** The pinned keys. */
+  readonly keys: KeyStore;
+  /** Revocations written by logout and read by every requireAuth of this gateway. */
+  readonly revocations: RevocationStore;
+  /** Options with defaults filled in. */
+  readonly config: Readonly<GatewayConfig>;
+  /** Re-reads a file key store (SIGHUP); verified-token caches are dropped. */
+  reloadKeys(): void;
+  /** Keys loaded and Cognito answering. */
+  ready(): Promise<boolean>;
+}
+
+/**
+ * Builds a gateway. Options are checked once here; a missing client id, a malformed pool id or
+ * an empty jwks.json throws a ConfigError that says what to do.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const config = resolveGatewayOptions(options);
+  const keys = typeof config.keys === "string" ? new FileKeyStore(config.keys) : config.keys;
+  const revocations = config.revocations ?? new MemoryRevocationStore({ clock: config.clock });
+  const verifierFor = (protect: ProtectOptions): TokenVerifier =>
+    createVerifier({
+      issuer: config.issuer,
+      clientId: config.clientId,
+      tokenUse: protect.tokenUse,
+      ...(protect.scopes ? { scopes: protect.scopes } : {}),
+      ...(protect.groups ? { groups: protect.groups } : {}),
+      keys,
+      revocations,
+      clockSkewSeconds: config.clockSkewSeconds,
+      clock: config.clock,
+      cache: config.tokenCache,
+    });
+  const cognito = new CognitoAdapter({
+    client: config.cognitoClient ?? createCognitoClient(clientSettings(config)),
+    userPoolId: config.userPoolId,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    loginFlow: config.loginFlow,
+    deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
+  });
+  const deps: RouteDeps = {
+    config,
+    cognito,
+    callerContext: createCallerContextReader(config.contextHeaders),
+    floor: createResponseFloor({
+      floorMs: config.responseFloorMs,
+      jitterMs: config.responseJitterMs,
+      clock: config.clock,
+    }),
+    sleep: realSleep,
+    logger: config.logger,
+    revocations,
+    requireAccess: requireAuthWith({ verifier: verifierFor({ tokenUse: "access" }) }),
+  };
+  return {
+    router: lifecycleRouter(deps),
+    requireAuth: (protect) => requireAuthWith({ verifier: verifierFor(protect) }),
+    keys,
+    revocations,
+    config,
+    reloadKeys() {
+      if (keys instanceof FileKeyStore) keys.reload();
+    },
+    async ready() {
+      return keys.kids.length > 0 && (await cognito.reachable());
+    },
+  };
+}
+
+/** Shortcut: the lifecycle router of a new gateway (use createGateway to share revocations). */
+export function createAuthRouter(options: GatewayOptions): Router {
+  return createGateway(options).router;
+}
+
+function lifecycleRouter(deps: RouteDeps): Router {
+  const router = express.Router();
+  router.use(function noStore(_req, res, next) {
+    res.set("Cache-Control", "no-store"); // answers carry tokens
+    next();
+  });
+  router.use(jsonBody());
+  router.post("/register", registerRoute(deps));
+  router.post("/confirm", confirmRoute(deps));
+  router.post("/confirm/resend", resendRoute(deps));
+  router.post("/login", loginRoute(deps));
+  router.post("/refresh", refreshRoute(deps));
+  router.post("/logout", ...logoutRoute(deps));
+  router.get("/me", ...meRoute(deps));
+  router.use(createErrorHandler(deps.logger));
+  return router;
+}
+
+function clientSettings(config: GatewayConfig) {
+  return {
+    region: config.region,
+    timeoutMs: config.cognitoTimeoutMs,
+    maxAttempts: config.cognitoMaxAttempts,
+    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+    ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+  };
+}

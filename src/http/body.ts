@@ -1,0 +1,26 @@
+import express, { type RequestHandler } from "express";
+import { GatewayError } from "../errors";
+
+/** Largest JSON body accepted on any route (a refresh token is the largest field). */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * JSON-only bodies: 415 for any other media type, 413 past the limit, 400 for malformed JSON
+ * (the error handler maps body-parser's errors). A POST without a body is let through as `{}`.
+ */
+export function jsonBody(): RequestHandler[] {
+  const parse = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: () => true });
+  const requireJson: RequestHandler = function requireJsonMiddleware(req, _res, next) {
+    if (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH") return next();
+    const hasBody =
+      req.headers["transfer-encoding"] !== undefined ||
+      Number(req.headers["content-length"] ?? 0) > 0;
+    if (!hasBody) {
+      req.body = {};
+      return next();
+    }
+    if (!req.is("application/json")) return next(new GatewayError("unsupported_media_type"));
+    next();
+  };
+  return [requireJson, parse];
+}

@@ -1,0 +1,45 @@
+import type { ErrorDetail } from "../errors";
+
+/** The password rules the gateway enforces before calling Cognito (Cognito's defaults). */
+export interface PasswordPolicy {
+  /** Default 8. */
+  minLength: number;
+  /** Default true. */
+  requireLowercase: boolean;
+  /** Default true. */
+  requireUppercase: boolean;
+  /** Default true. */
+  requireNumbers: boolean;
+  /** Default true. */
+  requireSymbols: boolean;
+}
+
+export const DEFAULT_PASSWORD_POLICY: Readonly<PasswordPolicy> = Object.freeze({
+  minLength: 8,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireNumbers: true,
+  requireSymbols: true,
+});
+
+// Cognito's symbol set: ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - and space.
+const SYMBOL = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;
+
+/**
+ * Checks a password against the policy. It runs before any Cognito call, so a weak password
+ * gets the same 400 whether or not the account exists. Configure it to match (or be stricter
+ * than) the user pool's policy.
+ */
+export function passwordProblems(password: string, policy: PasswordPolicy): ErrorDetail[] {
+  const problems: string[] = [];
+  if ([...password].length < policy.minLength) {
+    problems.push(`must be at least ${policy.minLength} characters`);
+  }
+  if (policy.requireLowercase && !/[a-z]/.test(password)) problems.push("needs a lowercase letter");
+  if (policy.requireUppercase && !/[A-Z]/.test(password))
+    problems.push("needs an uppercase letter");
+  if (policy.requireNumbers && !/[0-9]/.test(password)) problems.push("needs a number");
+  if (policy.requireSymbols && !SYMBOL.test(password)) problems.push("needs a symbol");
+  if (/^\s|\s$/.test(password)) problems.push("must not begin or end with a space");
+  return problems.map((problem) => ({ field: "password", problem }));
+}

@@ -1,0 +1,45 @@
+import type { Request, RequestHandler } from "express";
+import type { RevocationStore } from "../auth/revocation";
+import type { CognitoAdapter } from "../cognito/adapter";
+import type { CallerContext } from "../cognito/context";
+import type { ResponseFloor, Sleep } from "../http/floor";
+import type { Logger } from "../logger";
+import type { GatewayConfig } from "../options";
+import { outcomeError, outcomeOf, type LifecycleRoute } from "./outcomes";
+
+/** What every lifecycle route is built from (see createGateway). */
+export interface RouteDeps {
+  config: GatewayConfig;
+  cognito: CognitoAdapter;
+  callerContext: (req: Request) => CallerContext;
+  floor: ResponseFloor;
+  sleep: Sleep;
+  logger: Logger;
+  revocations: RevocationStore;
+  /** requireAuth for access tokens, shared with logout and /me. */
+  requireAccess: RequestHandler;
+}
+
+/**
+ * Runs one Cognito call for a route. Resolves to its value, or to the quiet outcome the route
+ * table gives ("accepted" / "resend"); throws the client-safe error for every other outcome. Logs the
+ * upstream error's name and kind only.
+ */
+export async function callCognito<T>(
+  route: LifecycleRoute,
+  deps: RouteDeps,
+  call: () => Promise<T>,
+): Promise<{ value: T } | { quiet: "accepted" | "resend" }> {
+  try {
+    return { value: await call() };
+  } catch (error) {
+    const { outcome, failure } = outcomeOf(route, error);
+    const level = failure.kind === "upstream" ? "warn" : "info";
+    deps.logger[level](
+      { route, upstream: failure.upstreamName, kind: failure.kind },
+      "cognito refused",
+    );
+    if (outcome === "accepted" || outcome === "resend") return { quiet: outcome };
+    throw outcomeError(outcome, failure, deps.config.retryAfterSeconds);
+  }
+}

@@ -1,0 +1,64 @@
+import { Writable } from "node:stream";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { mockClient } from "aws-sdk-client-mock";
+import { StaticKeyStore } from "../../src/auth/keys";
+import { createApp, type AppOptions } from "../../src/app";
+import { createGateway } from "../../src/gateway";
+import { createLogger } from "../../src/logger";
+import type { GatewayOptions } from "../../src/options";
+import { CLIENT_ID, ManualClock, POOL_ID, jwksOf, testKey } from "../auth/helpers";
+
+export const CLIENT_SECRET = "c3ecr3t-Cl1ent-S3cret";
+
+/** Collects every log line, to assert what was (and was not) written. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    done();
+  }
+  text(): string {
+    return this.lines.join("\n");
+  }
+}
+
+/**
+ * A full gateway app whose Cognito client is an aws-sdk-client-mock: exact Cognito inputs can be
+ * asserted and every Cognito error name produced. Floors and limits are off unless overridden.
+ */
+export function mockedGateway(
+  overrides: Partial<GatewayOptions> = {},
+  appOptions: AppOptions = {},
+) {
+  const client = new CognitoIdentityProviderClient({
+    region: "eu-west-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+  const cognito = mockClient(client);
+  const logs = new LogCapture();
+  const clock = new ManualClock();
+  const gateway = createGateway({
+    userPoolId: POOL_ID,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    cognitoClient: client,
+    keys: new StaticKeyStore(jwksOf(testKey())),
+    responseFloorMs: 0,
+    responseJitterMs: 0,
+    rateLimit: false,
+    clock,
+    logger: createLogger({ level: "debug", destination: logs }),
+    ...overrides,
+  });
+  const app = createApp(gateway, appOptions);
+  return { app, cognito, gateway, logs, clock };
+}
+
+/** An error shaped like the SDK's service exceptions. */
+export function cognitoError(name: string, status = 400): Error {
+  return Object.assign(new Error(`${name} (test)`), {
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status },
+  });
+}
