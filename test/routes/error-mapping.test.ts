@@ -1,0 +1,73 @@
+/**
+ * Every Cognito error name, on every lifecycle route, through HTTP: the answer the route table
+ * promises, with Retry-After on 429/503 and never the upstream name or message in the body.
+ */
+import {
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  ResendConfirmationCodeCommand,
+  SignUpCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import request from "supertest";
+import { COGNITO_ERROR_KINDS } from "../../src/cognito/errors";
+import { ROUTE_OUTCOMES, type LifecycleRoute } from "../../src/routes/outcomes";
+import { STATUS_BY_CODE, type ErrorCode } from "../../src/errors";
+import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+
+const PASSWORD = "Corr3ct-Horse!";
+const ROUTES: Record<LifecycleRoute, { path: string; body: object; command: unknown }> = {
+  register: {
+    path: "/auth/register",
+    body: { email: "a@example.com", password: PASSWORD },
+    command: SignUpCommand,
+  },
+  confirm: {
+    path: "/auth/confirm",
+    body: { email: "a@example.com", code: "123456" },
+    command: ConfirmSignUpCommand,
+  },
+  resend: {
+    path: "/auth/confirm/resend",
+    body: { email: "a@example.com" },
+    command: ResendConfirmationCodeCommand,
+  },
+  login: {
+    path: "/auth/login",
+    body: { email: "a@example.com", password: PASSWORD },
+    command: InitiateAuthCommand,
+  },
+  refresh: {
+    path: "/auth/refresh",
+    body: { refreshToken: "rt", username: "u" },
+    command: InitiateAuthCommand,
+  },
+};
+const SUCCESS: Partial<Record<LifecycleRoute, number>> = { register: 202, resend: 202 };
+
+const cases = (Object.keys(ROUTES) as LifecycleRoute[]).flatMap((route) =>
+  Object.entries(COGNITO_ERROR_KINDS).map(
+    ([name, kind]) => [route, name, ROUTE_OUTCOMES[route][kind]] as const,
+  ),
+);
+
+describe.each(cases)("%s with %s", (route, name, outcome) => {
+  it(`answers ${outcome}`, async () => {
+    const { app, cognito } = mockedGateway();
+    const { path, body, command } = ROUTES[route];
+    cognito.on(command as typeof SignUpCommand).rejects(cognitoError(name));
+    // register's resend step fails too: the answer must still be the register answer
+    cognito.on(ResendConfirmationCodeCommand).rejects(cognitoError(name));
+    const res = await request(app).post(path).send(body);
+    if (outcome === "accepted" || outcome === "resend") {
+      expect(res.status).toBe(SUCCESS[route]);
+      expect(res.body.status).toBe("accepted");
+      return;
+    }
+    expect(res.status).toBe(STATUS_BY_CODE[outcome as ErrorCode]);
+    expect(res.body.error.code).toBe(outcome);
+    expect(res.text).not.toContain(name);
+    expect(res.text).not.toContain("(test)");
+    const retry = outcome === "too_many_requests" || outcome === "upstream_unavailable";
+    expect(res.headers["retry-after"]).toBe(retry ? "5" : undefined);
+  });
+});
