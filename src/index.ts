@@ -1,0 +1,41 @@
+/**
+ * cognito-gateway public API. Library use:
+ *
+ * ```ts
+ * const gateway = createGateway({ userPoolId, clientId, clientSecret });
+ * app.use("/auth", gateway.router);
+ * app.get("/orders", gateway.requireAuth({ tokenUse: "access", scopes: ["orders/read"] }), handler);
+ * ```
+ */
+export { createGateway, createAuthRouter, type Gateway, type ProtectOptions } from "./gateway";
+export { createApp, type AppOptions } from "./app";
+export {
+  DEFAULT_CONTEXT_HEADERS,
+  DEFAULT_RATE_LIMITS,
+  DEFAULT_SIGNUP_ATTRIBUTES,
+  type GatewayOptions,
+  type RateLimitOptions,
+  type TokenCacheOptions,
+} from "./options";
+export {
+  bearerToken,
+  createVerifier,
+  FileKeyStore,
+  loadJwks,
+  MemoryRevocationStore,
+  requireAuth,
+  StaticKeyStore,
+  type CognitoClaims,
+  type KeyStore,
+  type RequireAuthOptions,
+  type RevocationStore,
+  type TokenVerifier,
+  type VerifierOptions,
+} from "./auth";
+export { ConfigError, GatewayError, STATUS_BY_CODE, type ErrorCode } from "./errors";
+export { createLogger, type Logger } from "./logger";
+export type { Clock } from "./clock";
+export type { LoginFlow } from "./cognito/adapter";
+export type { PasswordPolicy } from "./http/password-policy";
+export { loadConfig, type ServerConfig } from "./config";
+export { startGateway, type RunningGateway } from "./standalone";
