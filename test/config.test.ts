@@ -1,0 +1,71 @@
+import { loadConfig } from "../src/config";
+import { ConfigError } from "../src/errors";
+import { resolveGatewayOptions } from "../src/options";
+
+describe("loadConfig", () => {
+  it("defaults to local mode with the page on and the local floor", () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe("local");
+    expect(config.servePage).toBe(true);
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.gateway.responseFloorMs).toBe(150);
+    expect(config.local).toEqual({ port: 9229, dataDir: ".local/cognito", fixedCode: undefined });
+  });
+
+  it("switches to Cognito mode when a pool is set, page off, real floor", () => {
+    const config = loadConfig({ COGNITO_USER_POOL_ID: "eu-west-1_AbC", COGNITO_CLIENT_ID: "c" });
+    expect(config.mode).toBe("cognito");
+    expect(config.servePage).toBe(false);
+    expect(config.gateway.responseFloorMs).toBe(800);
+    expect(config.gateway.clientId).toBe("c");
+  });
+
+  it.each([
+    ["PORT", "70000"],
+    ["PORT", "abc"],
+    ["COGNITO_LOGIN_FLOW", "SRP"],
+    ["RATE_LIMIT", "maybe"],
+    ["SERVE_PAGE", "perhaps"],
+    ["BASE_PATH", "auth/"],
+    ["LOCAL_CONFIRMATION_CODE", "12ab"],
+    ["CLOCK_SKEW_SECONDS", "3600"],
+  ])("rejects %s=%s with a ConfigError naming it", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it("turns every rate limit off with RATE_LIMIT=off", () => {
+    expect(loadConfig({ RATE_LIMIT: "off" }).gateway.rateLimit).toBe(false);
+  });
+
+  it("parses TRUST_PROXY and lists", () => {
+    expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "loopback" }).trustProxy).toBe("loopback");
+    expect(
+      loadConfig({ CORS_ORIGINS: "https://a.example, https://b.example" }).corsOrigins,
+    ).toEqual(["https://a.example", "https://b.example"]);
+  });
+});
+
+describe("resolveGatewayOptions", () => {
+  const base = { userPoolId: "eu-west-1_AbCdEf123", clientId: "client", clientSecret: "secret" };
+
+  it.each([
+    ["a missing client id", { ...base, clientId: "" }, /COGNITO_CLIENT_ID/],
+    ["a missing secret", { ...base, clientSecret: " " }, /COGNITO_CLIENT_SECRET/],
+    ["a malformed pool id", { ...base, userPoolId: "AbCdEf123" }, /<region>_<id>/],
+    ["a forbidden context header", { ...base, contextHeaders: ["Cookie"] }, /cookie/],
+    ["a negative floor", { ...base, responseFloorMs: -1 }, /responseFloorMs/],
+  ])("fails on %s with a message that says what to do", (_label, options, message) => {
+    expect(() => resolveGatewayOptions(options)).toThrow(message);
+  });
+
+  it("derives region and issuer and never mutates the caller's object", () => {
+    const options = Object.freeze({ ...base });
+    const config = resolveGatewayOptions(options);
+    expect(config.region).toBe("eu-west-1");
+    expect(config.issuer).toBe("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123");
+    expect(options).toEqual(base);
+  });
+});

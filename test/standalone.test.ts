@@ -1,0 +1,63 @@
+/** The production guard: the emulator's key (its private key is public) never outside local mode. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../src/config";
+import { ConfigError } from "../src/errors";
+import { createLogger } from "../src/logger";
+import { startGateway } from "../src/standalone";
+import { jwksOf, testKey } from "./auth/helpers";
+
+const silent = createLogger({ level: "silent" });
+const REAL = {
+  COGNITO_USER_POOL_ID: "eu-west-1_AbCdEf123",
+  COGNITO_CLIENT_ID: "1example23clientid",
+  COGNITO_CLIENT_SECRET: "secret",
+  PORT: "0",
+};
+
+describe("startGateway guard", () => {
+  it("refuses local mode when NODE_ENV=production", async () => {
+    const config = loadConfig({ NODE_ENV: "production", PORT: "0", LOCAL_COGNITO_PORT: "0" });
+    await expect(startGateway(config, silent)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it("refuses a real pool while jwks.json still holds the emulator key", async () => {
+    await expect(startGateway(loadConfig(REAL), silent)).rejects.toThrow(/jwks:pull/);
+  });
+
+  it("refuses production with the emulator key even with a real pool", async () => {
+    const config = loadConfig({ ...REAL, NODE_ENV: "production" });
+    await expect(startGateway(config, silent)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it("starts against a real pool with its own pinned keys (no Cognito call at start)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jwks-"));
+    const path = join(dir, "jwks.json");
+    writeFileSync(path, JSON.stringify(jwksOf(testKey())));
+    const running = await startGateway(
+      loadConfig({ ...REAL, JWKS_PATH: path, NODE_ENV: "production" }),
+      silent,
+    );
+    try {
+      const res = await fetch(`${running.url}/healthz`);
+      expect(res.status).toBe(200);
+      // no local-only endpoint and no page outside local mode
+      expect((await fetch(`${running.url}/_local/confirmation-code?email=a@b.co`)).status).toBe(
+        404,
+      );
+      expect((await fetch(`${running.url}/`)).status).toBe(404);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("refuses an empty jwks.json with a message that says what to do", () => {
+    const dir = mkdtempSync(join(tmpdir(), "jwks-"));
+    const path = join(dir, "jwks.json");
+    writeFileSync(path, JSON.stringify({ keys: [] }));
+    return expect(startGateway(loadConfig({ ...REAL, JWKS_PATH: path }), silent)).rejects.toThrow(
+      /jwks:pull/,
+    );
+  });
+});
