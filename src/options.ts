@@ -189,7 +189,8 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     );
   }
   const loginFlow = o.loginFlow ?? "USER_PASSWORD_AUTH";
-  if (loginFlow !== "USER_PASSWORD_AUTH" && loginFlow !== "ADMIN_USER_PASSWORD_AUTH") {
+  // JavaScript callers can pass anything: check what the type promises.
+  if (!["USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"].includes(loginFlow)) {
     throw new ConfigError(`loginFlow must be USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH.`);
   }
   const cache =

@@ -48,7 +48,9 @@ export async function startGateway(
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       servePage: config.servePage,
-      ...(local ? { localCodes: (email: string) => local.latestCode(email) } : {}),
+      ...(local
+        ? { localCodes: (email: string): string | undefined => local.latestCode(email) }
+        : {}),
     });
     const server = app.listen(config.port, config.host);
     await once(server, "listening");
@@ -65,7 +67,11 @@ export async function startGateway(
       },
       async close() {
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+        });
         await local?.close();
       },
     };

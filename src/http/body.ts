@@ -11,15 +11,18 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export function jsonBody(): RequestHandler[] {
   const parse = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: () => true });
   const requireJson: RequestHandler = function requireJsonMiddleware(req, _res, next) {
-    if (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH") return next();
+    if (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH") {
+      next();
+      return;
+    }
     const hasBody =
       req.headers["transfer-encoding"] !== undefined ||
       Number(req.headers["content-length"] ?? 0) > 0;
-    if (!hasBody) {
-      req.body = {};
-      return next();
+    if (hasBody && !req.is("application/json")) {
+      next(new GatewayError("unsupported_media_type"));
+      return;
     }
-    if (!req.is("application/json")) return next(new GatewayError("unsupported_media_type"));
+    if (!hasBody) req.body = {};
     next();
   };
   return [requireJson, parse];

@@ -32,7 +32,8 @@ const SYMBOL = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;
  */
 export function passwordProblems(password: string, policy: PasswordPolicy): ErrorDetail[] {
   const problems: string[] = [];
-  if ([...password].length < policy.minLength) {
+  // Cognito counts code points, so an emoji is one character here too.
+  if (Array.from(password).length < policy.minLength) {
     problems.push(`must be at least ${policy.minLength} characters`);
   }
   if (policy.requireLowercase && !/[a-z]/.test(password)) problems.push("needs a lowercase letter");
