@@ -1,0 +1,277 @@
+/**
+ * Local mode: an embedded Amazon Cognito emulator (cognito-local) for `npm start` without a real
+ * user pool. cognito-local is a dev dependency, so import this module lazily (`await import`)
+ * and only in local mode; production installs without dev dependencies never load it.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import type { Config } from "cognito-local/lib/server/config";
+import { Router } from "cognito-local/lib/server/Router";
+import * as emulatorServer from "cognito-local/lib/server/server";
+import type { Services } from "cognito-local/lib/services";
+import { DateClock } from "cognito-local/lib/services/clock";
+import { CognitoServiceFactoryImpl } from "cognito-local/lib/services/cognitoService";
+import type { Context } from "cognito-local/lib/services/context";
+import { StormDBDataStoreFactory } from "cognito-local/lib/services/dataStore/stormDb";
+import { MessageDeliveryService } from "cognito-local/lib/services/messageDelivery/messageDelivery";
+import { MessagesService } from "cognito-local/lib/services/messages";
+import { JwtTokenGenerator } from "cognito-local/lib/services/tokenGenerator";
+import type { Triggers } from "cognito-local/lib/services/triggers";
+import { UserPoolServiceFactoryImpl } from "cognito-local/lib/services/userPoolService";
+import { ConfigError } from "../errors";
+import type { Logger } from "../logger";
+import { createOtp, LocalCodeSender } from "./codes";
+import { withCognitoFidelity } from "./fidelity";
+import { seedPoolAndClient } from "./seed";
+import { OriginJtiTokenGenerator } from "./tokens";
+
+export { LOCAL_CLIENT_NAME, LOCAL_POOL_NAME } from "./seed";
+export { EMULATOR_PUBLIC_JWK } from "./tokens";
+
+/** Loopback only: the emulator accepts any credentials and its signing key is public. */
+export const LOCAL_COGNITO_HOST = "127.0.0.1";
+
+/** cognito-local's customary port. */
+export const DEFAULT_LOCAL_COGNITO_PORT = 9229;
+
+/** Where pools, clients and users persist between runs (`.local/` is git-ignored). */
+export const DEFAULT_LOCAL_DATA_DIR = ".local/cognito";
+
+/**
+ * Region to give the AWS SDK. The SDK only needs a syntactically valid region when an endpoint
+ * is set (nothing is signed for real); `local` matches the emulator's `local_…` pool ids.
+ */
+export const LOCAL_REGION = "local";
+
+/** Options of {@link startLocalCognito}. */
+export interface LocalCognitoOptions {
+  /** Our logger. The emulator's own logs go to a child at level `error`. */
+  logger: Logger;
+  /** TCP port on 127.0.0.1. Default {@link DEFAULT_LOCAL_COGNITO_PORT}; 0 picks a free one. */
+  port?: number;
+  /** Data directory, resolved against the working directory. Default {@link DEFAULT_LOCAL_DATA_DIR}. */
+  dataDir?: string;
+  /** If set (six digits), every code the emulator sends is this one: for unattended runs. */
+  fixedCode?: string;
+  /** Called with the destination e-mail and the code each time the emulator "sends" a code. */
+  onCode?: (email: string, code: string) => void;
+}
+
+/** A running emulator, seeded with the local pool and app client. */
+export interface LocalCognito {
+  /** Base URL for the AWS SDK's `endpoint`, e.g. `http://127.0.0.1:9229`. */
+  readonly endpoint: string;
+  /** Region for the AWS SDK ({@link LOCAL_REGION}). */
+  readonly region: string;
+  /** The port actually bound (useful with `port: 0`). */
+  readonly port: number;
+  /** Id of the seeded pool `cognito-gateway-local`, e.g. `local_AbCd1234`; stable across runs. */
+  readonly userPoolId: string;
+  /** Id of the seeded app client `cognito-gateway-local-client`; stable across runs. */
+  readonly clientId: string;
+  /** Its client secret (the client is confidential, like the production one should be). */
+  readonly clientSecret: string;
+  /** `iss` of every token the emulator mints: `http://127.0.0.1:<port>/<userPoolId>`. */
+  readonly issuer: string;
+  /** Milliseconds startLocalCognito took. */
+  readonly startupMs: number;
+  /** Latest code sent to this address (case-insensitive), if any since start. */
+  latestCode(email: string): string | undefined;
+  /** Stops listening and drops open connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts cognito-local in-process on 127.0.0.1, composed by hand rather than through its
+ * `createDefaultServer`: that one reads PORT/HOST/CODE from the environment (the gateway's own
+ * PORT would leak in), prints codes in multi-line boxes, and loads aws-sdk v2 and
+ * @aws-crypto for Lambda triggers and KMS we never use (about 300 ms).
+ */
+export async function startLocalCognito(options: LocalCognitoOptions): Promise<LocalCognito> {
+  const started = performance.now();
+  const port = options.port ?? DEFAULT_LOCAL_COGNITO_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`The local Cognito emulator port must be 0–65535, got ${String(port)}.`);
+  }
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_LOCAL_DATA_DIR);
+  const logger = options.logger.child({ component: "local-cognito" });
+  const otp = createOtp(options.fixedCode);
+
+  // Bind first: with port 0 the issuer (which needs the real port) is only known afterwards,
+  // and every service below is built once, with the final issuer.
+  let handle: http.RequestListener = (_req, res) => {
+    // Only reachable in the few milliseconds between bind and seeding; nobody knows the port yet.
+    res.writeHead(503, { "retry-after": "1" }).end();
+  };
+  const server = http.createServer((req, res) => {
+    handle(req, res);
+  });
+  await listen(server, port);
+  try {
+    const boundPort = (server.address() as AddressInfo).port;
+    const endpoint = `http://${LOCAL_COGNITO_HOST}:${boundPort}`;
+    const emulatorLogger = options.logger.child({ component: "cognito-local" }, { level: "error" });
+    const ctx: Context = { logger: emulatorLogger };
+    const config: Config = {
+      // Never read: local mode constructs no Lambda client (see NO_TRIGGERS). Its type is a plain
+      // options bag declared as a class in aws-sdk v2's typings, which we deliberately never load.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+      LambdaClient: {},
+      TriggerFunctions: {},
+      UserPoolDefaults: { UsernameAttributes: ["email"] },
+      TokenConfig: { IssuerDomain: endpoint },
+      ServerConfig: {
+        port: boundPort,
+        hostname: LOCAL_COGNITO_HOST,
+        development: true,
+        https: false,
+      },
+    };
+    const clock = new DateClock();
+    const dataStores = new StormDBDataStoreFactory(dataDir);
+    const cognito = await new CognitoServiceFactoryImpl(
+      dataDir,
+      dataStores,
+      new UserPoolServiceFactoryImpl(clock, dataStores),
+    )
+      .create(ctx, config.UserPoolDefaults)
+      .catch((err: unknown) => {
+        throw new ConfigError(
+          `Could not load the local Cognito data in ${dataDir}; delete that folder to start afresh.`,
+          { cause: err },
+        );
+      });
+    const triggers = NO_TRIGGERS;
+    const codes = new LocalCodeSender({ logger, onCode: options.onCode });
+    const services: Services = {
+      clock,
+      cognito,
+      config,
+      messages: new MessagesService(triggers, new MessageDeliveryService(codes)),
+      otp,
+      tokenGenerator: new OriginJtiTokenGenerator(
+        new JwtTokenGenerator(clock, triggers, config.TokenConfig),
+      ),
+      triggers,
+    };
+    const seeded = await seedPoolAndClient(ctx, services, logger);
+    const issuer = `${endpoint}/${seeded.userPoolId}`;
+    const router = withCognitoFidelity(Router(services), services);
+    const { application: app } = createEmulatorApp(
+      router,
+      emulatorLogger,
+      config.ServerConfig,
+      services,
+    );
+    handle = (req, res) => {
+      // cognito-local hard-codes localhost:9229 in its discovery document; answer it ourselves.
+      const discovery = req.method === "GET" ? DISCOVERY_PATH.exec(req.url ?? "") : null;
+      if (discovery?.[1] === undefined) {
+        app(req, res);
+        return;
+      }
+      const poolIssuer = `${endpoint}/${discovery[1]}`;
+      res.setHeader("content-type", "application/json");
+      res.end(
+        JSON.stringify({
+          issuer: poolIssuer,
+          jwks_uri: `${poolIssuer}/.well-known/jwks.json`,
+          id_token_signing_alg_values_supported: ["RS256"],
+        }),
+      );
+    };
+
+    const startupMs = Math.round(performance.now() - started);
+    logger.info(
+      { endpoint, userPoolId: seeded.userPoolId, clientId: seeded.clientId, dataDir, startupMs },
+      "LOCAL MODE: Cognito emulator ready (loopback only, not for production)",
+    );
+    let closing: Promise<void> | undefined;
+    return {
+      endpoint,
+      region: LOCAL_REGION,
+      port: boundPort,
+      userPoolId: seeded.userPoolId,
+      clientId: seeded.clientId,
+      clientSecret: seeded.clientSecret,
+      issuer,
+      startupMs,
+      latestCode: (email) => codes.latestCode(email),
+      close: () => (closing ??= closeServer(server)),
+    };
+  } catch (err: unknown) {
+    await closeServer(server);
+    throw err;
+  }
+}
+
+/**
+ * cognito-local's createServer, typed for our logger. Its declaration names the Logger of its own
+ * nested pino 7, which differs from our pino 10 in type only: it just calls child()/debug()/
+ * info()/warn()/error() on it (through pino-http), all of which pino 10 has.
+ */
+const createEmulatorApp = emulatorServer.createServer as unknown as (
+  router: ReturnType<typeof Router>,
+  logger: Logger,
+  options: Config["ServerConfig"],
+  services: Services,
+) => { application: http.RequestListener };
+
+const DISCOVERY_PATH = /^\/([\w-]+)\/\.well-known\/openid-configuration(?:\?.*)?$/;
+
+/**
+ * No Lambda triggers in local mode. cognito-local only calls a trigger after `enabled()` says
+ * yes, so these are never reached. Replacing its TriggersService also keeps its Lambda and KMS
+ * services (aws-sdk v2 and @aws-crypto, about 300 ms to load) out of the process.
+ */
+const NO_TRIGGERS: Triggers = {
+  enabled: () => false,
+  customEmailSender: triggerUnavailable,
+  customMessage: triggerUnavailable,
+  postAuthentication: triggerUnavailable,
+  postConfirmation: triggerUnavailable,
+  preSignUp: triggerUnavailable,
+  preTokenGeneration: triggerUnavailable,
+  userMigration: triggerUnavailable,
+};
+
+function triggerUnavailable(): Promise<never> {
+  return Promise.reject(new Error("Lambda triggers are not available in local mode"));
+}
+
+function listen(server: http.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      server.off("listening", onListening);
+      reject(
+        err.code === "EADDRINUSE"
+          ? new ConfigError(
+              `Port ${port} on ${LOCAL_COGNITO_HOST} is already in use, so the local Cognito emulator cannot start. Stop the other process (another \`npm start\`?) or choose another emulator port.`,
+              { cause: err },
+            )
+          : err,
+      );
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, LOCAL_COGNITO_HOST);
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    server.close((err) => {
+      if (err) reject(err);
+      else resolve();
+    });
+    // SDK clients keep connections alive; without this, close() waits for them to time out.
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import jwt from "jsonwebtoken";
+import emulatorPrivateKey from "cognito-local/lib/keys/cognitoLocal.private.json";
+import emulatorPublicKey from "cognito-local/lib/keys/cognitoLocal.public.json";
+import type { AppClient } from "cognito-local/lib/services/appClient";
+import type { Context } from "cognito-local/lib/services/context";
+import type { TokenGenerator, Tokens } from "cognito-local/lib/services/tokenGenerator";
+import type { User } from "cognito-local/lib/services/userPoolService";
+
+/** The emulator's RSA public key as a JWK (kid `CognitoLocal`), straight from cognito-local. */
+export const EMULATOR_PUBLIC_JWK: Readonly<typeof emulatorPublicKey.jwk> = Object.freeze({
+  ...emulatorPublicKey.jwk,
+});
+
+/** PEM of the emulator's public key, to verify tokens the emulator minted. */
+export const EMULATOR_PUBLIC_PEM: string = emulatorPublicKey.pem;
+
+/**
+ * The request context the fidelity layer hands down to the token generator: on a refresh it
+ * carries the `origin_jti` of the refresh token being used, so the new tokens keep it.
+ */
+export interface LocalTokenContext extends Context {
+  readonly originJti?: string;
+}
+
+type TokenSource = Parameters<TokenGenerator["generate"]>[5];
+
+function originJtiOf(ctx: Context): string | undefined {
+  const value: unknown = (ctx as LocalTokenContext).originJti;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * Wraps cognito-local's JwtTokenGenerator to add what real Cognito tokens carry and the emulator
+ * omits: `origin_jti` (the same for every token of one sign-in, refreshes included, which is what
+ * the gateway keys revocation on) on access and ID tokens; and `origin_jti` plus `client_id` on
+ * the refresh token so a refresh can be traced to its sign-in and client. Tokens are re-signed
+ * with the emulator's own key and kid, so they still verify against jwks.json.
+ */
+export class OriginJtiTokenGenerator implements TokenGenerator {
+  constructor(private readonly inner: TokenGenerator) {}
+
+  async generate(
+    ctx: Context,
+    user: User,
+    userGroups: readonly string[],
+    userPoolClient: AppClient,
+    clientMetadata: Record<string, string> | undefined,
+    source: TokenSource,
+  ): Promise<Tokens> {
+    const tokens = await this.inner.generate(
+      ctx,
+      user,
+      userGroups,
+      userPoolClient,
+      clientMetadata,
+      source,
+    );
+    const originJti = (source === "RefreshTokens" ? originJtiOf(ctx) : undefined) ?? randomUUID();
+    return {
+      AccessToken: resign(tokens.AccessToken, { origin_jti: originJti }),
+      IdToken: resign(tokens.IdToken, { origin_jti: originJti }),
+      RefreshToken: resign(tokens.RefreshToken, {
+        origin_jti: originJti,
+        client_id: userPoolClient.ClientId,
+      }),
+    };
+  }
+}
+
+/** Adds claims to a token the emulator just signed, keeping its header kid, iat, exp, iss, aud. */
+function resign(token: string, extra: Record<string, string>): string {
+  const decoded = jwt.decode(token, { complete: true });
+  if (decoded === null || typeof decoded.payload === "string") {
+    throw new Error("cognito-local minted a token that is not a JWT with a JSON payload");
+  }
+  const kid = decoded.header.kid;
+  return jwt.sign({ ...decoded.payload, ...extra }, emulatorPrivateKey.pem, {
+    algorithm: "RS256",
+    ...(kid === undefined ? {} : { keyid: kid }),
+  });
+}
