@@ -1,11 +1,12 @@
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
 import type { ServerConfig } from "./config";
 import { createGateway, type Gateway } from "./gateway";
-import { startLocalCognito, type LocalCognito } from "./local/emulator";
-import { assertNoEmulatorKeyOutsideLocal } from "./local/guard";
+import type { LocalCognito } from "./local/emulator";
+import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
 import { createLogger, type Logger } from "./logger";
 import type { GatewayOptions } from "./options";
 
@@ -82,6 +83,17 @@ export async function startGateway(
 }
 
 async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCognito> {
+  // Loaded only in local mode: cognito-local is a dev dependency, absent from production installs.
+  const { startLocalCognito, EMULATOR_PUBLIC_JWK } = await import("./local/emulator");
+  const keysPath = config.gateway.keys;
+  if (typeof keysPath === "string") {
+    // Catch a stale or replaced jwks.json now, not as a 401 on every request.
+    const pinned = JSON.parse(readFileSync(keysPath, "utf8")) as { keys?: unknown };
+    assertPinnedEmulatorKeyCurrent(
+      Array.isArray(pinned.keys) ? pinned.keys : [],
+      EMULATOR_PUBLIC_JWK,
+    );
+  }
   const local = await startLocalCognito({
     port: config.local.port,
     dataDir: config.local.dataDir,

@@ -118,8 +118,8 @@ export class CognitoAdapter {
 
   /**
    * REFRESH_TOKEN_AUTH. SECRET_HASH uses the internal `username`; the new access token must
-   * belong to that same user (Cognito checks it through the hash; the emulator does not, so the
-   * adapter checks the claim too).
+   * belong to that same user. Cognito checks it through the hash; the adapter also checks the
+   * claim, so a pool or emulator that does not verify hashes cannot hand out someone's tokens.
    */
   async refresh(
     refreshToken: string,

@@ -16,7 +16,7 @@ describe("classifyCognitoError", () => {
   it.each([
     ["a 5xx answer, even with a client-side name", cognitoError("NotAuthorizedException", 503)],
     ["an unknown error name", cognitoError("SomethingNewException")],
-    ["the emulator's Unsupported answer", cognitoError("CognitoLocal#Unsupported", 500)],
+    ["the stock emulator's Unsupported answer", cognitoError("Unsupported", 500)],
     [
       "a refused connection",
       Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
