@@ -1,0 +1,313 @@
+/**
+ * The account page (public/) driven end to end in a real Chromium against a full local-mode
+ * gateway: sign up, confirm, log in, refresh, log out — by labels and roles only, the way a person
+ * (or a screen reader) finds things. The page runs under the gateway's real CSP; any console
+ * error, page error or CSP violation fails the test. Screenshots of each step go to
+ * artifacts/screenshots/ (git-ignored).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { startTestGateway } from "../helpers/gateway";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOTS = path.join(__dirname, "..", "..", "artifacts", "screenshots");
+const PASSWORD = "Browser-Pw1!";
+const WRONG_CREDENTIALS = "The email or password is not correct.";
+
+type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+
+/** Console errors and warnings, page errors and CSP violations seen by one page. */
+interface PageWatch {
+  problems: string[];
+  violations: string[];
+}
+
+/**
+ * Collects everything that would mean the page is broken. Chromium reports every 4xx answer to a
+ * fetch as a console error ("Failed to load resource: … status of 401"); those are the API's
+ * expected answers (a wrong password, a used code), so they alone are let through — and only for
+ * the gateway's own API routes.
+ */
+async function watch(page: Page, baseUrl: string): Promise<PageWatch> {
+  const seen: PageWatch = { problems: [], violations: [] };
+  const expectedApiAnswer =
+    /^Failed to load resource: the server responded with a status of 4\d\d /;
+  page.on("console", (message) => {
+    const type = message.type();
+    if (type !== "error" && type !== "warning") return;
+    const where = message.location().url;
+    if (expectedApiAnswer.test(message.text()) && where.startsWith(`${baseUrl}/auth/`)) return;
+    seen.problems.push(`console ${type}: ${message.text()} (${where})`);
+  });
+  page.on("pageerror", (error) => {
+    seen.problems.push(`page error: ${error.message}`);
+  });
+  await page.exposeFunction("__reportCspViolation", (text: string) => {
+    seen.violations.push(text);
+  });
+  await page.addInitScript(() => {
+    const report = (window as unknown as Record<string, (text: string) => void>)
+      .__reportCspViolation;
+    document.addEventListener("securitypolicyviolation", (event) => {
+      report?.(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+    });
+  });
+  return seen;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Polls until `read` answers a value (the emulator delivers codes asynchronously). */
+async function eventually<T>(read: () => T | undefined, what: string): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Submits a form by its button and waits for the API call it makes. */
+async function press(page: Page, button: Locator, route: string): Promise<number> {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(route)),
+    button.click(),
+  ]);
+  return response.status();
+}
+
+describe("account page in Chromium", () => {
+  let gateway: Gateway | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}; the browser tests need it. Install it with: apt-get install -y chromium`,
+      );
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    gateway = await startTestGateway();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+  });
+
+  test("the whole lifecycle through the page, with no console errors or CSP violations", async () => {
+    const { url } = gateway!;
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const seen = await watch(page, url);
+    const email = `browser+${Date.now()}@example.com`;
+    const tokens: { accessToken?: string } = {};
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname.endsWith("/auth/login") && response.status() === 200) {
+        void response.json().then((body: { accessToken?: string }) => {
+          tokens.accessToken = body.accessToken;
+        });
+      }
+    });
+
+    const answer = await page.goto(`${url}/`);
+    expect(answer?.status()).toBe(200);
+    const csp = answer?.headers()["content-security-policy"] ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    await expect(page.title()).resolves.toBe("Your account");
+    await shot(page, "01-start");
+
+    // Sign up.
+    const signUp = page.getByRole("region", { name: "Sign up", exact: true });
+    await signUp.getByLabel("Email", { exact: true }).fill(email);
+    await signUp.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    expect(
+      await press(page, signUp.getByRole("button", { name: "Sign up", exact: true }), "/register"),
+    ).toBe(202);
+    await expect(signUp.getByRole("status").textContent()).resolves.toBe(
+      "Check your email for a confirmation code.",
+    );
+    await shot(page, "02-signed-up");
+
+    // Confirm, with the code the emulator "emailed".
+    const confirm = page.getByRole("region", { name: "Confirm your account", exact: true });
+    await expect(confirm.getByLabel("Email", { exact: true }).inputValue()).resolves.toBe(email);
+    const code = await eventually(() => gateway!.latestCode(email), `a code for ${email}`);
+    await confirm.getByLabel("Confirmation code", { exact: true }).fill(code);
+    expect(
+      await press(page, confirm.getByRole("button", { name: "Confirm", exact: true }), "/confirm"),
+    ).toBe(200);
+    await expect(confirm.getByRole("status").textContent()).resolves.toBe(
+      "Your account is confirmed. You can log in now.",
+    );
+    await shot(page, "03-confirmed");
+
+    // A wrong password and an unknown address read exactly the same.
+    const logIn = page.getByRole("region", { name: "Log in", exact: true });
+    const logInButton = logIn.getByRole("button", { name: "Log in", exact: true });
+    await expect(logIn.getByLabel("Email", { exact: true }).inputValue()).resolves.toBe(email);
+    await logIn.getByLabel("Password", { exact: true }).fill("Wrong-Pw1!");
+    expect(await press(page, logInButton, "/login")).toBe(401);
+    const wrongPassword = await logIn.getByRole("alert").textContent();
+    await shot(page, "04-wrong-password");
+
+    await logIn.getByLabel("Email", { exact: true }).fill(`nobody+${Date.now()}@example.com`);
+    await logIn.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    expect(await press(page, logInButton, "/login")).toBe(401);
+    const unknownAddress = await logIn.getByRole("alert").textContent();
+    expect(wrongPassword).toBe(WRONG_CREDENTIALS);
+    expect(unknownAddress).toBe(wrongPassword);
+
+    // Log in: the signed-in view shows the verified claims.
+    await logIn.getByLabel("Email", { exact: true }).fill(email);
+    await logIn.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await logInButton.click();
+    const account = page.getByRole("region", { name: "You are signed in", exact: true });
+    await account.waitFor({ state: "visible" });
+    await expect(account.getByRole("status").textContent()).resolves.toBe("You are logged in.");
+    await expect(page.locator("#claim-email").textContent()).resolves.toBe(email);
+    await expect(page.locator("#claim-sub").textContent()).resolves.toMatch(/^[0-9a-f-]{8,}$/i);
+    await expect(page.locator("#claim-username").textContent()).resolves.not.toBe("");
+    await expect(signUp.isHidden()).resolves.toBe(true);
+    await expect(logIn.isHidden()).resolves.toBe(true);
+    await shot(page, "05-signed-in");
+
+    // Tokens live in memory only: nothing in web storage or cookies.
+    const stored = await page.evaluate(() => [
+      window.localStorage.length,
+      window.sessionStorage.length,
+      document.cookie,
+    ]);
+    expect(stored).toEqual([0, 0, ""]);
+    expect(await context.cookies()).toEqual([]);
+
+    // Refresh.
+    expect(
+      await press(page, account.getByRole("button", { name: "Refresh", exact: true }), "/refresh"),
+    ).toBe(200);
+    await expect(account.getByRole("status").textContent()).resolves.toBe(
+      "Your session is refreshed.",
+    );
+    await expect(page.locator("#claim-email").textContent()).resolves.toBe(email);
+    await shot(page, "06-refreshed");
+
+    // The same view on a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await shot(page, "07-mobile-signed-in");
+    await expect(
+      page.evaluate(() => document.documentElement.scrollWidth),
+    ).resolves.toBeLessThanOrEqual(375);
+
+    // Log out: back to the forms, and the server no longer accepts the access token.
+    expect(
+      await press(page, account.getByRole("button", { name: "Log out", exact: true }), "/logout"),
+    ).toBe(204);
+    await expect(logIn.getByRole("status").textContent()).resolves.toBe("You have logged out.");
+    await expect(account.isHidden()).resolves.toBe(true);
+    await shot(page, "08-mobile-logged-out");
+    expect(tokens.accessToken).toEqual(expect.any(String));
+    const me = await fetch(`${url}/auth/me`, {
+      headers: { Authorization: `Bearer ${tokens.accessToken ?? ""}` },
+    });
+    expect(me.status).toBe(401);
+
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await shot(page, "09-logged-out");
+
+    expect(seen.violations).toEqual([]);
+    expect(seen.problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  test("friendly words for a wrong code, a resend, an empty form and a weak password", async () => {
+    const { url } = gateway!;
+    const context = await browser!.newContext({ viewport: { width: 375, height: 812 } });
+    const page = await context.newPage();
+    const seen = await watch(page, url);
+    await page.goto(`${url}/`);
+
+    const confirm = page.getByRole("region", { name: "Confirm your account", exact: true });
+    await confirm.getByLabel("Email", { exact: true }).fill(`nobody+${Date.now()}@example.com`);
+    await confirm.getByLabel("Confirmation code", { exact: true }).fill("123456");
+    expect(
+      await press(page, confirm.getByRole("button", { name: "Confirm", exact: true }), "/confirm"),
+    ).toBe(400);
+    await expect(confirm.getByRole("alert").textContent()).resolves.toMatch(
+      /^That code is not valid\./,
+    );
+
+    // Resend answers the same for any address.
+    expect(
+      await press(
+        page,
+        confirm.getByRole("button", { name: "Resend code", exact: true }),
+        "/confirm/resend",
+      ),
+    ).toBe(202);
+    await expect(confirm.getByRole("status").textContent()).resolves.toMatch(
+      /new code is on its way/,
+    );
+
+    // An empty sign-up is caught in the page, next to the form, and the field is marked.
+    const signUp = page.getByRole("region", { name: "Sign up", exact: true });
+    await signUp.getByRole("button", { name: "Sign up", exact: true }).click();
+    await expect(signUp.getByRole("alert").textContent()).resolves.toBe(
+      "Enter your email address.",
+    );
+    await expect(
+      signUp.getByLabel("Email", { exact: true }).getAttribute("aria-invalid"),
+    ).resolves.toBe("true");
+
+    // A weak password is refused by the gateway, and its details are shown in words.
+    await signUp.getByLabel("Email", { exact: true }).fill(`weak+${Date.now()}@example.com`);
+    await signUp.getByLabel("Password", { exact: true }).fill("short");
+    expect(
+      await press(page, signUp.getByRole("button", { name: "Sign up", exact: true }), "/register"),
+    ).toBe(400);
+    await expect(signUp.getByRole("alert").textContent()).resolves.toMatch(
+      /^Please check what you entered\. Password: .*8 characters/,
+    );
+    await shot(page, "10-mobile-errors");
+
+    expect(seen.violations).toEqual([]);
+    expect(seen.problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  test("the watcher does see CSP violations and console errors (control)", async () => {
+    const { url } = gateway!;
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    const seen = await watch(page, url);
+    await page.goto(`${url}/`);
+    await page.evaluate(() => {
+      const inline = document.createElement("script");
+      inline.textContent = "void 0;";
+      document.head.appendChild(inline);
+      console.error("deliberate");
+    });
+    await page.waitForTimeout(200);
+    expect(seen.violations.join("\n")).toMatch(/script-src/);
+    expect(seen.problems.join("\n")).toMatch(/deliberate/);
+    await context.close();
+  }, 30_000);
+});

@@ -1,0 +1,551 @@
+/**
+ * openapi.yaml is valid OpenAPI 3.1, and it describes what the gateway really does: real requests
+ * go through a full local-mode gateway, and every answer — status, required headers and body — is
+ * validated (ajv, JSON Schema 2020-12) against the document's entry for that path, method and
+ * status. Every status the document lists must either be produced here or be named in
+ * NOT_PRODUCED with the reason, so document and behaviour cannot drift apart.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import YAML from "yaml";
+import { startTestGateway } from "../helpers/gateway";
+
+const ROOT = path.join(__dirname, "..", "..");
+const DOCUMENT_PATH = path.join(ROOT, "openapi.yaml");
+const DOCUMENT_TEXT = readFileSync(DOCUMENT_PATH, "utf8");
+const DOC_ID = "https://cognito-gateway.invalid/openapi.json";
+const PASSWORD = "Openapi-Pw1!";
+
+type Method = "get" | "post";
+
+interface HeaderObject {
+  required?: boolean;
+}
+interface ResponseObject {
+  headers?: Record<string, unknown>;
+  content?: Record<string, unknown>;
+}
+interface OperationObject {
+  responses: Record<string, unknown>;
+}
+interface OpenApiDocument {
+  paths: Record<string, Partial<Record<Method, OperationObject>>>;
+  components: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Documented answers this suite cannot provoke against a healthy local gateway, with why. Every
+ * other documented (method, path, status) must be produced by the tests below.
+ */
+const NOT_PRODUCED: Readonly<Record<string, string>> = {
+  "POST /auth/register 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/confirm 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/confirm/resend 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/login 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/refresh 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/logout 500": "needs an unexpected failure inside the gateway",
+  "GET /auth/me 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/logout 403": "needs a gateway configured to require scopes or groups",
+  "GET /auth/me 403": "needs a gateway configured to require scopes or groups",
+};
+
+const doc = YAML.parse(DOCUMENT_TEXT) as OpenApiDocument;
+
+const ajv = new Ajv2020({ strict: true, allErrors: true });
+addFormats(ajv);
+// The document is registered whole, so a JSON pointer reaches any schema and `#/components/…`
+// references resolve; `paths` and `components` are containers, not JSON Schema keywords.
+ajv.addKeyword("paths");
+ajv.addKeyword("components");
+ajv.addSchema({ $id: DOC_ID, paths: doc.paths, components: doc.components });
+
+const validators = new Map<string, ValidateFunction>();
+function validatorAt(pointer: readonly string[]): ValidateFunction {
+  const ref = `${DOC_ID}#/${pointer.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/")}`;
+  let validate = validators.get(ref);
+  if (!validate) {
+    validate = ajv.compile({ $ref: ref });
+    validators.set(ref, validate);
+  }
+  return validate;
+}
+
+/** Follows a `$ref` (to `#/components/...`) and answers the target and its pointer. */
+function deref(value: unknown, pointer: readonly string[]): { value: unknown; pointer: string[] } {
+  const ref = (value as { $ref?: unknown }).$ref;
+  if (typeof ref !== "string") return { value, pointer: [...pointer] };
+  const parts = ref.replace(/^#\//, "").split("/");
+  let target: unknown = doc;
+  for (const part of parts) target = (target as Record<string, unknown>)[part];
+  if (target === undefined) throw new Error(`Dangling $ref ${ref}`);
+  return { value: target, pointer: parts };
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: () => unknown;
+}
+
+const produced = new Set<string>();
+
+/**
+ * Checks one answer against the document: its status is listed for the operation, every required
+ * header is present and matches its schema, and the body matches the media type and schema.
+ */
+function conform(method: Method, docPath: string, answer: Answer): void {
+  const where = `${method.toUpperCase()} ${docPath} ${answer.status}`;
+  const operation = doc.paths[docPath]?.[method];
+  if (!operation) throw new Error(`${method.toUpperCase()} ${docPath} is not in openapi.yaml`);
+  const listed = operation.responses[String(answer.status)];
+  if (listed === undefined) {
+    throw new Error(`${where} is not documented. Body: ${answer.text}`);
+  }
+  produced.add(where);
+  const base = ["paths", docPath, method, "responses", String(answer.status)];
+  const { value, pointer } = deref(listed, base);
+  const response = value as ResponseObject;
+  const problems: string[] = [];
+
+  for (const [name, raw] of Object.entries(response.headers ?? {})) {
+    const header = deref(raw, [...pointer, "headers", name]);
+    const actual = answer.headers.get(name);
+    if (actual === null) {
+      if ((header.value as HeaderObject).required === true) problems.push(`missing header ${name}`);
+      continue;
+    }
+    const validate = validatorAt([...header.pointer, "schema"]);
+    if (!validate(actual)) problems.push(`header ${name}: ${ajv.errorsText(validate.errors)}`);
+  }
+
+  if (response.content) {
+    const mediaTypes = Object.keys(response.content);
+    const contentType = answer.headers.get("content-type") ?? "";
+    const mediaType = mediaTypes.find((type) => contentType.split(";")[0]?.trim() === type);
+    if (mediaType === undefined) {
+      problems.push(`Content-Type "${contentType}" is not one of ${mediaTypes.join(", ")}`);
+    } else {
+      const body = mediaType === "application/json" ? answer.json() : answer.text;
+      const validate = validatorAt([...pointer, "content", mediaType, "schema"]);
+      if (!validate(body)) problems.push(`body: ${ajv.errorsText(validate.errors)}`);
+    }
+  } else if (answer.text !== "") {
+    problems.push(`expected no body, got ${answer.text}`);
+  }
+
+  if (problems.length > 0) {
+    throw new Error(
+      `${where} does not match openapi.yaml:\n- ${problems.join("\n- ")}\nBody: ${answer.text}`,
+    );
+  }
+}
+
+type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+
+interface CallOptions {
+  body?: unknown;
+  /** Sent as is, with `contentType` (default application/json). */
+  raw?: string;
+  contentType?: string;
+  token?: string;
+  query?: Record<string, string>;
+}
+
+type Reply = Answer & { body: Record<string, unknown> };
+
+/** Sends a request to a gateway, checks the answer against the document, and returns it. */
+async function call(
+  baseUrl: string,
+  method: Method,
+  docPath: string,
+  options: CallOptions = {},
+): Promise<Reply> {
+  const url = new URL(docPath, baseUrl);
+  for (const [key, value] of Object.entries(options.query ?? {})) {
+    url.searchParams.set(key, value);
+  }
+  const headers: Record<string, string> = { Accept: "application/json" };
+  let payload: string | undefined;
+  if (options.raw !== undefined) payload = options.raw;
+  else if (options.body !== undefined) payload = JSON.stringify(options.body);
+  if (payload !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
+  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
+  const response = await fetch(url, { method: method.toUpperCase(), headers, body: payload });
+  const text = await response.text();
+  const answer: Answer = {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: () => JSON.parse(text) as unknown,
+  };
+  conform(method, docPath, answer);
+  const body =
+    (response.headers.get("content-type") ?? "").startsWith("application/json") && text !== ""
+      ? (JSON.parse(text) as Record<string, unknown>)
+      : {};
+  return { ...answer, body };
+}
+
+const errorCode = (reply: Reply): unknown =>
+  (reply.body.error as { code?: unknown } | undefined)?.code;
+
+/** The JSON routes (every POST in the document). */
+const jsonRoutes = (): string[] =>
+  Object.entries(doc.paths)
+    .filter(([, item]) => item.post !== undefined)
+    .map(([docPath]) => docPath);
+
+/** Signs up, confirms and logs in a fresh account; answers the login body. */
+async function freshSession(gateway: Gateway, label: string) {
+  const email = `${label}+${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.com`;
+  const post = (docPath: string, body: unknown) => call(gateway.url, "post", docPath, { body });
+  expect((await post("/auth/register", { email, password: PASSWORD })).status).toBe(202);
+  const code = gateway.latestCode(email);
+  expect(code).toEqual(expect.any(String));
+  expect((await post("/auth/confirm", { email, code })).status).toBe(200);
+  const login = await post("/auth/login", { email, password: PASSWORD });
+  expect(login.status).toBe(200);
+  return {
+    email,
+    accessToken: String(login.body.accessToken),
+    refreshToken: String(login.body.refreshToken),
+    username: String(login.body.username),
+  };
+}
+
+describe("openapi.yaml against a local gateway", () => {
+  let gateway: Gateway | undefined;
+  const send = (method: Method, docPath: string, options?: CallOptions) =>
+    call(gateway!.url, method, docPath, options);
+
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  test("is a valid OpenAPI 3.1 document", () => {
+    // The validator is ESM-only; run it in a child Node process rather than through Jest's loader.
+    const script = [
+      'import { Validator } from "@seriousme/openapi-schema-validator";',
+      'import { readFileSync } from "node:fs";',
+      "const validator = new Validator();",
+      'const result = await validator.validate(readFileSync(process.argv[1], "utf8"));',
+      "process.stdout.write(JSON.stringify({ ...result, version: validator.version }));",
+    ].join("\n");
+    const output = execFileSync(
+      process.execPath,
+      ["--input-type=module", "-e", script, DOCUMENT_PATH],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    const result = JSON.parse(output) as { valid: boolean; version: string; errors?: unknown };
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(result.version).toBe("3.1");
+  });
+
+  test("every schema in the document compiles in strict JSON Schema 2020-12", () => {
+    for (const name of Object.keys(doc.components.schemas ?? {})) {
+      expect(() => validatorAt(["components", "schemas", name])).not.toThrow();
+    }
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        "/_local/confirmation-code",
+        "/auth/confirm",
+        "/auth/confirm/resend",
+        "/auth/login",
+        "/auth/logout",
+        "/auth/me",
+        "/auth/refresh",
+        "/auth/register",
+        "/healthz",
+        "/openapi.yaml",
+        "/readyz",
+      ].sort(),
+    );
+  });
+
+  test("every example in the document matches its schema", () => {
+    const checked: string[] = [];
+    const visit = (node: unknown, pointer: string[]): void => {
+      if (typeof node !== "object" || node === null) return;
+      const media = node as { schema?: unknown; example?: unknown; examples?: unknown };
+      const isMediaType = pointer.at(-2) === "content" && media.schema !== undefined;
+      if (isMediaType) {
+        const samples: [string, unknown][] = [];
+        if (media.example !== undefined) samples.push(["example", media.example]);
+        for (const [name, entry] of Object.entries(media.examples ?? {})) {
+          samples.push([`examples/${name}`, (entry as { value?: unknown }).value]);
+        }
+        const validate = validatorAt([...pointer, "schema"]);
+        for (const [name, sample] of samples) {
+          const where = `${pointer.join("/")}/${name}`;
+          checked.push(where);
+          expect([where, validate(sample), ajv.errorsText(validate.errors)]).toEqual([
+            where,
+            true,
+            "No errors",
+          ]);
+        }
+        return;
+      }
+      for (const [key, value] of Object.entries(node)) visit(value, [...pointer, key]);
+    };
+    visit(doc.paths, ["paths"]);
+    visit(doc.components.responses, ["components", "responses"]);
+    expect(checked.length).toBeGreaterThanOrEqual(10);
+  });
+
+  test("the validator rejects an answer that breaks the document (control)", () => {
+    const answer = (status: number, text: string, headers: Record<string, string> = {}) => ({
+      status,
+      headers: new Headers({ "content-type": "application/json", ...headers }),
+      text,
+      json: () => JSON.parse(text) as unknown,
+    });
+    const check = (candidate: Answer) => () => {
+      conform("post", "/auth/login", candidate);
+    };
+    const credentials = '{"error":{"code":"invalid_credentials","message":"x"}}';
+    expect(check(answer(401, credentials))).toThrow(/missing header X-Request-Id/);
+    const wrongCode = '{"error":{"code":"invalid_token","message":"x"}}';
+    expect(check(answer(401, wrongCode, { "x-request-id": "a" }))).toThrow(/body/);
+    expect(check(answer(418, "{}"))).toThrow(/not documented/);
+    produced.delete("POST /auth/login 401"); // only real answers count as produced
+  });
+
+  test("the whole lifecycle answers as documented", async () => {
+    const email = `openapi+${Date.now()}@example.com`;
+
+    // Register: 202 twice (uniform), 400 for a malformed body, a weak password and broken JSON.
+    const first = await send("post", "/auth/register", { body: { email, password: PASSWORD } });
+    expect(first.status).toBe(202);
+    const again = await send("post", "/auth/register", { body: { email, password: PASSWORD } });
+    expect(again.text).toBe(first.text);
+    const malformed = await send("post", "/auth/register", {
+      body: { email: "not-an-email", password: 1, extra: true },
+    });
+    expect(errorCode(malformed)).toBe("invalid_request");
+    const weak = await send("post", "/auth/register", { body: { email, password: "weak" } });
+    expect(errorCode(weak)).toBe("invalid_request");
+    const brokenJson = await send("post", "/auth/login", { raw: '{"email":' });
+    expect(errorCode(brokenJson)).toBe("invalid_request");
+
+    // The local-only code endpoint: 200 with the latest code, 404 for an address with none.
+    const code = await send("get", "/_local/confirmation-code", { query: { email } });
+    expect(code.status).toBe(200);
+    expect(code.body.code).toBe(gateway!.latestCode(email));
+    const noCode = await send("get", "/_local/confirmation-code", {
+      query: { email: `nobody+${Date.now()}@example.com` },
+    });
+    expect(noCode.status).toBe(404);
+    const noEmail = await send("get", "/_local/confirmation-code");
+    expect(noEmail.status).toBe(404);
+
+    // Confirm: 400 invalid_code for a wrong code, 200, then 400 for the used code; 400 malformed.
+    const wrongCode = await send("post", "/auth/confirm", { body: { email, code: "000000" } });
+    expect(errorCode(wrongCode)).toBe("invalid_code");
+    const confirmed = await send("post", "/auth/confirm", {
+      body: { email, code: String(code.body.code) },
+    });
+    expect(confirmed.status).toBe(200);
+    const reused = await send("post", "/auth/confirm", {
+      body: { email, code: String(code.body.code) },
+    });
+    expect(errorCode(reused)).toBe("invalid_code");
+    const badConfirm = await send("post", "/auth/confirm", { body: { email, code: "12ab" } });
+    expect(errorCode(badConfirm)).toBe("invalid_request");
+
+    // Resend: 202 for anyone; 400 malformed.
+    expect((await send("post", "/auth/confirm/resend", { body: { email } })).status).toBe(202);
+    expect((await send("post", "/auth/confirm/resend", { body: { email: "x" } })).status).toBe(400);
+
+    // Login: 401, 400, 200.
+    const wrong = await send("post", "/auth/login", { body: { email, password: "Wrong-Pw1!" } });
+    expect(errorCode(wrong)).toBe("invalid_credentials");
+    expect((await send("post", "/auth/login", { body: { email } })).status).toBe(400);
+    const login = await send("post", "/auth/login", { body: { email, password: PASSWORD } });
+    expect(login.status).toBe(200);
+    const accessToken = String(login.body.accessToken);
+    const refreshToken = String(login.body.refreshToken);
+    const username = String(login.body.username);
+
+    // Me: 200, 401 without and with a bad token (and the RFC 6750 challenge).
+    const me = await send("get", "/auth/me", { token: accessToken });
+    expect(me.body.username).toBe(username);
+    const noToken = await send("get", "/auth/me");
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
+    const badToken = await send("get", "/auth/me", { token: "not.a.token" });
+    expect(badToken.headers.get("www-authenticate")).toContain('error="invalid_token"');
+
+    // Refresh: 200, 400, 401.
+    const refreshed = await send("post", "/auth/refresh", { body: { refreshToken, username } });
+    expect(refreshed.status).toBe(200);
+    expect((await send("post", "/auth/refresh", { body: { refreshToken } })).status).toBe(400);
+    const unknownToken = await send("post", "/auth/refresh", {
+      body: { refreshToken: "bm90LWEtdG9rZW4", username },
+    });
+    expect(errorCode(unknownToken)).toBe("invalid_token");
+    const otherUser = await send("post", "/auth/refresh", {
+      body: { refreshToken, username: "someone-else" },
+    });
+    expect(otherUser.text).toBe(unknownToken.text);
+
+    // Logout: 401 without a token, 400 for a malformed body, then 204; afterwards the tokens are dead.
+    expect((await send("post", "/auth/logout", { body: { refreshToken } })).status).toBe(401);
+    const badLogout = await send("post", "/auth/logout", {
+      token: String(refreshed.body.accessToken),
+      body: { refreshToken, extra: 1 },
+    });
+    expect(errorCode(badLogout)).toBe("invalid_request");
+    const logout = await send("post", "/auth/logout", {
+      token: String(refreshed.body.accessToken),
+      body: { refreshToken },
+    });
+    expect(logout.status).toBe(204);
+    expect((await send("get", "/auth/me", { token: accessToken })).status).toBe(401);
+    expect((await send("post", "/auth/refresh", { body: { refreshToken, username } })).status).toBe(
+      401,
+    );
+  }, 60_000);
+
+  test("every JSON route answers 413 for a large body and 415 for another media type", async () => {
+    const routes = jsonRoutes();
+    expect(routes.length).toBeGreaterThanOrEqual(6);
+    for (const route of routes) {
+      const huge = await send("post", route, { body: { padding: "x".repeat(64 * 1024) } });
+      expect([route, errorCode(huge)]).toEqual([route, "payload_too_large"]);
+      const form = await send("post", route, { raw: "email=a", contentType: "text/plain" });
+      expect([route, errorCode(form)]).toEqual([route, "unsupported_media_type"]);
+    }
+  }, 30_000);
+
+  test("probes and the document itself answer as documented", async () => {
+    expect((await send("get", "/healthz")).body).toEqual({ status: "ok" });
+    expect((await send("get", "/readyz")).status).toBe(200);
+    const served = await send("get", "/openapi.yaml");
+    expect(served.text).toBe(DOCUMENT_TEXT);
+  });
+});
+
+describe("openapi.yaml against a rate-limited gateway", () => {
+  let gateway: Gateway | undefined;
+  const IP_MAX = 40;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      RATE_LIMIT: "on",
+      RATE_LIMIT_IP_MAX: String(IP_MAX),
+      RATE_LIMIT_ACCOUNT_MAX: "3",
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  /** Repeats a request until it answers 429 (within `tries`), and checks the refusal. */
+  async function until429(route: string, tries: number, send: () => Promise<Reply>) {
+    let limited: Reply | undefined;
+    for (let attempt = 0; attempt < tries && !limited; attempt += 1) {
+      const reply = await send();
+      if (reply.status === 429) limited = reply;
+    }
+    expect([route, limited && errorCode(limited)]).toEqual([route, "too_many_requests"]);
+    expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
+  }
+
+  test("the per-account limit answers 429 with Retry-After on the account routes", async () => {
+    const email = `limited+${Date.now()}@example.com`;
+    const bodies: Record<string, unknown> = {
+      "/auth/register": { email, password: PASSWORD },
+      "/auth/confirm": { email, code: "000000" },
+      "/auth/confirm/resend": { email },
+      "/auth/login": { email, password: PASSWORD },
+    };
+    for (const [route, body] of Object.entries(bodies)) {
+      await until429(route, 5, () => call(gateway!.url, "post", route, { body }));
+    }
+  }, 60_000);
+
+  test("the per-IP limit answers 429 with Retry-After on the token routes", async () => {
+    const session = await freshSession(gateway!, "ip-limited");
+    const refresh = { refreshToken: session.refreshToken, username: session.username };
+    await until429("/auth/refresh", IP_MAX, () =>
+      call(gateway!.url, "post", "/auth/refresh", { body: refresh }),
+    );
+    // The IP's quota is spent: every route refuses now, before any token check.
+    await until429("/auth/me", 1, () =>
+      call(gateway!.url, "get", "/auth/me", { token: session.accessToken }),
+    );
+    await until429("/auth/logout", 1, () =>
+      call(gateway!.url, "post", "/auth/logout", { token: session.accessToken, body: refresh }),
+    );
+  }, 60_000);
+});
+
+describe("openapi.yaml against a gateway whose Cognito is down", () => {
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ COGNITO_MAX_ATTEMPTS: "1", COGNITO_TIMEOUT_MS: "500" });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  test("lifecycle routes answer 503 with Retry-After, and /readyz answers 503", async () => {
+    const session = await freshSession(gateway!, "down");
+    await gateway!.running.local?.close(); // the emulator stops answering; the gateway stays up
+    const bodies: Record<string, unknown> = {
+      "/auth/register": { email: `down+new-${Date.now()}@example.com`, password: PASSWORD },
+      "/auth/confirm": { email: session.email, code: "000000" },
+      "/auth/confirm/resend": { email: session.email },
+      "/auth/login": { email: session.email, password: PASSWORD },
+      "/auth/refresh": { refreshToken: session.refreshToken, username: session.username },
+    };
+    for (const [route, body] of Object.entries(bodies)) {
+      const reply = await call(gateway!.url, "post", route, { body });
+      expect([route, errorCode(reply)]).toEqual([route, "upstream_unavailable"]);
+      expect(Number(reply.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    const logout = await call(gateway!.url, "post", "/auth/logout", {
+      token: session.accessToken,
+      body: { refreshToken: session.refreshToken },
+    });
+    expect(logout.status).toBe(204); // local revocation holds even when Cognito is down
+    const ready = await call(gateway!.url, "get", "/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.body).toEqual({
+      status: "unavailable",
+      checks: { keys: "ok", cognito: "unreachable" },
+    });
+  }, 60_000);
+});
+
+describe("openapi.yaml coverage", () => {
+  test("every documented answer was produced, or is listed with the reason it cannot be", () => {
+    const documented: string[] = [];
+    for (const [docPath, item] of Object.entries(doc.paths)) {
+      for (const method of ["get", "post"] as const) {
+        for (const status of Object.keys(item[method]?.responses ?? {})) {
+          documented.push(`${method.toUpperCase()} ${docPath} ${status}`);
+        }
+      }
+    }
+    const missing = documented.filter((key) => !produced.has(key) && !(key in NOT_PRODUCED));
+    expect(missing).toEqual([]);
+    const stale = Object.keys(NOT_PRODUCED).filter(
+      (key) => produced.has(key) || !documented.includes(key),
+    );
+    expect(stale).toEqual([]);
+  });
+});
