@@ -37,11 +37,13 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   app.use(securityHeaders());
   const cors = corsFor(options.corsOrigins ?? []);
   if (cors) app.use(cors);
+  // Probes come before the limiter: an orchestrator polling them must never be refused.
   app.get("/healthz", healthz);
   app.get(
     "/readyz",
     readyz({ keys: gateway.keys, reachable: () => gateway.ready(), clock: gateway.config.clock }),
   );
+  app.use(gateway.ipLimit); // every other route, the 404s included
   app.get("/openapi.yaml", (_req, res) => {
     res.type("application/yaml").sendFile(resolve(ROOT, "openapi.yaml"));
   });

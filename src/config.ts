@@ -118,6 +118,12 @@ function rateLimits(e: EnvReader): RateLimitOptions {
       1,
       86_400,
     ),
+    loginFailureWindowSeconds: e.int(
+      "RATE_LIMIT_LOGIN_FAILURE_WINDOW_SECONDS",
+      d.loginFailureWindowSeconds,
+      1,
+      30 * 86_400,
+    ),
   };
 }
 

@@ -9,6 +9,7 @@ import { jsonBody } from "./http/body";
 import { createCallerContextReader } from "./http/caller-context";
 import { createErrorHandler } from "./http/error-handler";
 import { createResponseFloor, realSleep } from "./http/floor";
+import { createRateLimits, NO_RATE_LIMITS, type RateLimits } from "./http/rate-limit";
 import { resolveGatewayOptions, type GatewayConfig, type GatewayOptions } from "./options";
 import { confirmRoute, resendRoute } from "./routes/confirm";
 import type { RouteDeps } from "./routes/deps";
@@ -40,6 +41,11 @@ export interface Gateway {
   readonly revocations: RevocationStore;
   /** Options with defaults filled in. */
   readonly config: Readonly<GatewayConfig>;
+  /**
+   * The per-IP limiter. The router applies it; apply it to the app's other routes too (a
+   * request is counted once however often it passes). A no-op when limits are off.
+   */
+  readonly ipLimit: RequestHandler;
   /** Re-reads a file key store (SIGHUP); verified-token caches are dropped. */
   reloadKeys(): void;
   /** Keys loaded and Cognito answering. */
@@ -75,6 +81,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     loginFlow: config.loginFlow,
     deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
   });
+  const limits = rateLimitsOf(config);
   const deps: RouteDeps = {
     config,
     cognito,
@@ -88,9 +95,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: config.logger,
     revocations,
     requireAccess: requireAuthWith({ verifier: verifierFor({ tokenUse: "access" }) }),
+    limits,
   };
   return {
     router: lifecycleRouter(deps),
+    ipLimit: limits.ip,
     requireAuth: (protect) => requireAuthWith({ verifier: verifierFor(protect) }),
     keys,
     revocations,
@@ -109,17 +118,34 @@ export function createAuthRouter(options: GatewayOptions): Router {
   return createGateway(options).router;
 }
 
+/** The limiters of the config, or none (with a warning, once per gateway) when turned off. */
+function rateLimitsOf(config: GatewayConfig): RateLimits {
+  if (config.rateLimit === false) {
+    config.logger.warn(
+      { rateLimit: "off" },
+      "RATE LIMITS OFF: no per-IP or per-account limits and no login back-off (RATE_LIMIT=off). For benchmarks and timing audits only.",
+    );
+    return NO_RATE_LIMITS;
+  }
+  return createRateLimits(config.rateLimit, {
+    logger: config.logger,
+    keySecret: config.clientSecret,
+  });
+}
+
 function lifecycleRouter(deps: RouteDeps): Router {
   const router = express.Router();
+  const { limits } = deps;
+  router.use(limits.ip); // before any parsing work
   router.use(function noStore(_req, res, next) {
     res.set("Cache-Control", "no-store"); // answers carry tokens
     next();
   });
   router.use(jsonBody());
-  router.post("/register", registerRoute(deps));
-  router.post("/confirm", confirmRoute(deps));
-  router.post("/confirm/resend", resendRoute(deps));
-  router.post("/login", loginRoute(deps));
+  router.post("/register", limits.account("register"), registerRoute(deps));
+  router.post("/confirm", limits.account("confirm"), confirmRoute(deps));
+  router.post("/confirm/resend", limits.account("resend"), resendRoute(deps));
+  router.post("/login", limits.account("login"), limits.loginBackoff, loginRoute(deps));
   router.post("/refresh", refreshRoute(deps));
   router.post("/logout", ...logoutRoute(deps));
   router.get("/me", ...meRoute(deps));

@@ -59,7 +59,17 @@ export interface RateLimitOptions {
   loginFreeFailures: number;
   /** Longest login back-off, seconds. Default 900. */
   loginMaxBackoffSeconds: number;
-  /** express-rate-limit Store factory, called once per limiter. Default: in memory. */
+  /**
+   * How long login failures are remembered (a success forgets them), seconds. Default 3600: long
+   * enough for the back-off to reach its cap, short enough that addresses an attacker makes up
+   * do not pile up in the store.
+   */
+  loginFailureWindowSeconds: number;
+  /**
+   * express-rate-limit Store factory, called once per limiter with a distinct prefix
+   * (`ip`, `account:<route>`, `login-failures`, `login-backoff:<n>s`). The login back-off needs
+   * a store with `get()`. Default: in memory (per process).
+   */
   store?: (prefix: string) => Store;
 }
 
@@ -70,6 +80,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimitOptions> = Object.freeze({
   accountWindowSeconds: 900,
   loginFreeFailures: 5,
   loginMaxBackoffSeconds: 900,
+  loginFailureWindowSeconds: 3600,
 });
 
 /** Verified-token cache bounds. */
@@ -220,7 +231,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     contextHeaders: contextHeaders(o.contextHeaders ?? DEFAULT_CONTEXT_HEADERS),
     responseFloorMs: nonNegative(o.responseFloorMs ?? 800, "responseFloorMs"),
     responseJitterMs: nonNegative(o.responseJitterMs ?? 40, "responseJitterMs"),
-    rateLimit: o.rateLimit === false ? false : { ...DEFAULT_RATE_LIMITS, ...o.rateLimit },
+    rateLimit: o.rateLimit === false ? false : rateLimits(o.rateLimit),
     tokenCache: cache,
     sessionMaxSeconds: positive(o.sessionMaxSeconds ?? 86_400, "sessionMaxSeconds"),
     refreshTokenMaxSeconds: positive(
@@ -246,6 +257,25 @@ function positive(value: number, name: string): number {
 function nonNegative(value: number, name: string): number {
   if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be 0 or more.`);
   return value;
+}
+
+const RATE_LIMIT_NUMBERS = [
+  "ipMax",
+  "ipWindowSeconds",
+  "accountMax",
+  "accountWindowSeconds",
+  "loginFreeFailures",
+  "loginMaxBackoffSeconds",
+  "loginFailureWindowSeconds",
+] as const;
+
+function rateLimits(options: Partial<RateLimitOptions> | undefined): RateLimitOptions {
+  const merged: RateLimitOptions = { ...DEFAULT_RATE_LIMITS, ...options };
+  for (const name of RATE_LIMIT_NUMBERS) positive(merged[name], `rateLimit.${name}`);
+  if (merged.store !== undefined && typeof merged.store !== "function") {
+    throw new ConfigError("rateLimit.store must be a function (prefix) => Store.");
+  }
+  return merged;
 }
 
 function contextHeaders(names: readonly string[]): readonly string[] {

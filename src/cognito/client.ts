@@ -22,6 +22,8 @@ export function createCognitoClient(
     requestHandler: {
       connectionTimeout: settings.timeoutMs,
       requestTimeout: settings.timeoutMs,
+      // Without this the SDK only prints a console warning and keeps waiting on a hung answer.
+      throwOnRequestTimeout: true,
     },
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),

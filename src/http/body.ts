@@ -5,11 +5,18 @@ import { GatewayError } from "../errors";
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
- * JSON-only bodies: 415 for any other media type, 413 past the limit, 400 for malformed JSON
- * (the error handler maps body-parser's errors). A POST without a body is let through as `{}`.
+ * JSON-only bodies: 415 for any other media type or a compressed body (a few KiB of JSON need
+ * no compression, and inflating is work an attacker chooses), 413 past the limit, 400 for
+ * malformed JSON (the error handler maps body-parser's errors). A POST without a body is let
+ * through as `{}`.
  */
 export function jsonBody(): RequestHandler[] {
-  const parse = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: () => true });
+  const parse = express.json({
+    limit: BODY_LIMIT_BYTES,
+    strict: true,
+    inflate: false,
+    type: () => true,
+  });
   const requireJson: RequestHandler = function requireJsonMiddleware(req, _res, next) {
     if (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH") {
       next();

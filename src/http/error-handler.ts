@@ -8,10 +8,18 @@ interface BodyParserError {
   status?: unknown;
 }
 
+/** The code for an http-errors 4xx without a known `type` (e.g. a stream error), else none. */
+function clientErrorCode(status: unknown) {
+  if (typeof status !== "number" || status < 400 || status > 499) return undefined;
+  if (status === 413) return "payload_too_large";
+  if (status === 415) return "unsupported_media_type";
+  return "invalid_request";
+}
+
 /** Turns body-parser's and Express's own errors into gateway errors; anything else is internal. */
 export function toGatewayError(error: unknown): GatewayError {
   if (isGatewayError(error)) return error;
-  const type = (error as BodyParserError | null)?.type;
+  const { type, status } = (error ?? {}) as BodyParserError;
   switch (type) {
     case "entity.too.large":
       return new GatewayError("payload_too_large", { cause: error });
@@ -27,8 +35,11 @@ export function toGatewayError(error: unknown): GatewayError {
     case "request.size.invalid":
     case "stream.encoding.set":
       return new GatewayError("invalid_request", { cause: error });
-    default:
-      return new GatewayError("internal_error", { cause: error });
+    default: {
+      // A request the parser refused is the client's fault, never a 500.
+      const code = clientErrorCode(status);
+      return new GatewayError(code ?? "internal_error", { cause: error });
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Request } from "express";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "../logger";
 
@@ -31,4 +32,13 @@ export function requestLog(logger: Logger) {
       return error !== undefined || res.statusCode >= 500 ? "error" : "info";
     },
   });
+}
+
+/**
+ * The gateway's logger bound to the request's id (`reqId`), so every line written while
+ * answering a request can be tied to it and to its access-log line.
+ */
+export function requestLogger(logger: Logger, req: Request): Logger {
+  const id: unknown = req.id; // undefined when the router is mounted without requestLog
+  return id === undefined ? logger : logger.child({ reqId: id });
 }

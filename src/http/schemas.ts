@@ -39,8 +39,38 @@ export const refreshBody = z.strictObject({
 });
 export const logoutBody = z.strictObject({ refreshToken: jwtLike(8192).optional() });
 
-/** Parses a body against a schema, or throws `invalid_request` naming each field. */
+/** Keys that could reach a prototype if some code ever merged a body into an object. */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * The path of the first prototype key at any depth of a parsed JSON body, if any. Iterative,
+ * so a deeply nested body cannot exhaust the stack.
+ */
+export function prototypeKeyPath(body: unknown): string | undefined {
+  const pending: { value: unknown; path: string }[] = [{ value: body, path: "" }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { value, path } = item;
+    if (typeof value !== "object" || value === null) continue;
+    for (const key of Object.keys(value)) {
+      const child = path === "" ? key : `${path}.${key}`;
+      if (PROTOTYPE_KEYS.has(key)) return child;
+      pending.push({ value: (value as Record<string, unknown>)[key], path: child });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Parses a body against a schema, or throws `invalid_request` naming each field. Prototype
+ * keys are refused first, at any depth: zod's records would silently drop `__proto__`.
+ */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const unsafe = prototypeKeyPath(body);
+  if (unsafe !== undefined) {
+    throw new GatewayError("invalid_request", {
+      details: [{ field: unsafe, problem: "is not an accepted field" }],
+    });
+  }
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
   throw new GatewayError("invalid_request", { details: zodDetails(result.error) });

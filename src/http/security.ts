@@ -19,6 +19,7 @@ export function securityHeaders(): RequestHandler[] {
         connectSrc: ["'self'"],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
+        scriptSrcAttr: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
@@ -26,6 +27,7 @@ export function securityHeaders(): RequestHandler[] {
     },
     crossOriginResourcePolicy: { policy: "same-origin" },
     referrerPolicy: { policy: "no-referrer" },
+    frameguard: { action: "deny" }, // as frame-ancestors 'none', for browsers without CSP 2
   });
   const noStore: RequestHandler = function noStoreMiddleware(_req, res, next) {
     res.set("Cache-Control", "no-store");

@@ -13,7 +13,7 @@ export function confirmRoute(deps: RouteDeps): RequestHandler {
     const body = parseBody(confirmBody, req.body);
     const context = deps.callerContext(req);
     await deps.floor(() =>
-      callCognito("confirm", deps, () =>
+      callCognito("confirm", deps, req, () =>
         deps.cognito.confirmSignUp(body.email, body.code, context),
       ),
     );
@@ -27,7 +27,9 @@ export function resendRoute(deps: RouteDeps): RequestHandler {
     const body = parseBody(resendBody, req.body);
     const context = deps.callerContext(req);
     await deps.floor(() =>
-      callCognito("resend", deps, () => deps.cognito.resendConfirmationCode(body.email, context)),
+      callCognito("resend", deps, req, () =>
+        deps.cognito.resendConfirmationCode(body.email, context),
+      ),
     );
     res.status(202).json(RESEND_ACCEPTED);
   };

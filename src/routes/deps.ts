@@ -3,6 +3,8 @@ import type { RevocationStore } from "../auth/revocation";
 import type { CognitoAdapter } from "../cognito/adapter";
 import type { CallerContext } from "../cognito/context";
 import type { ResponseFloor, Sleep } from "../http/floor";
+import type { RateLimits } from "../http/rate-limit";
+import { requestLogger } from "../http/request-log";
 import type { Logger } from "../logger";
 import type { GatewayConfig } from "../options";
 import { outcomeError, outcomeOf, type LifecycleRoute } from "./outcomes";
@@ -18,6 +20,8 @@ export interface RouteDeps {
   revocations: RevocationStore;
   /** requireAuth for access tokens, shared with logout and /me. */
   requireAccess: RequestHandler;
+  /** Per-IP and per-account limits (no-ops when turned off). */
+  limits: RateLimits;
 }
 
 /**
@@ -28,6 +32,7 @@ export interface RouteDeps {
 export async function callCognito<T>(
   route: LifecycleRoute,
   deps: RouteDeps,
+  req: Request,
   call: () => Promise<T>,
 ): Promise<{ value: T } | { quiet: "accepted" | "resend" }> {
   try {
@@ -35,7 +40,7 @@ export async function callCognito<T>(
   } catch (error) {
     const { outcome, failure } = outcomeOf(route, error);
     const level = failure.kind === "upstream" ? "warn" : "info";
-    deps.logger[level](
+    requestLogger(deps.logger, req)[level](
       { route, upstream: failure.upstreamName, kind: failure.kind },
       "cognito refused",
     );

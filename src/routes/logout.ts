@@ -1,6 +1,9 @@
 import type { RequestHandler } from "express";
 import { bearerToken } from "../auth/require-auth";
 import type { CognitoClaims } from "../auth/verifier";
+import type { Logger } from "../logger";
+import { requestLogger } from "../http/request-log";
+import { CognitoFailure } from "../cognito/errors";
 import { GatewayError } from "../errors";
 import { logoutBody, parseBody } from "../http/schemas";
 import type { RouteDeps } from "./deps";
@@ -25,11 +28,12 @@ export function logoutRoute(deps: RouteDeps): RequestHandler[] {
         throw new GatewayError("invalid_token");
       const cutoffSec = Math.floor(clock.now() / 1000);
       await revokeLocally(deps, claims, cutoffSec, body.refreshToken);
+      const log = requestLogger(deps.logger, req);
       await Promise.all([
-        quietly(deps, "GlobalSignOut", () => deps.cognito.globalSignOut(accessToken)),
+        quietly(log, "GlobalSignOut", () => deps.cognito.globalSignOut(accessToken)),
         body.refreshToken === undefined
           ? undefined
-          : quietly(deps, "RevokeToken", () =>
+          : quietly(log, "RevokeToken", () =>
               deps.cognito.revokeRefreshToken(body.refreshToken ?? ""),
             ),
         // Answer in the next second, so tokens from a sign-in after the 204 (iat > cutoff) are
@@ -61,11 +65,12 @@ async function revokeLocally(
   ]);
 }
 
-async function quietly(deps: RouteDeps, operation: string, call: () => Promise<void>) {
+async function quietly(log: Logger, operation: string, call: () => Promise<void>) {
   try {
     await call();
   } catch (error) {
-    const name = error instanceof Error ? error.message : "unknown";
-    deps.logger.warn({ operation, upstream: name }, "logout: Cognito call failed; revoked locally");
+    // The adapter throws CognitoFailure, whose name field is the upstream error name only.
+    const upstream = error instanceof CognitoFailure ? error.upstreamName : "unknown";
+    log.warn({ operation, upstream }, "logout: Cognito call failed; revoked locally");
   }
 }

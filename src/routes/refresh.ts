@@ -24,7 +24,7 @@ export function refreshRoute(deps: RouteDeps): RequestHandler {
     });
     if (revoked) throw new GatewayError("invalid_token");
     const context = deps.callerContext(req);
-    const result = await callCognito("refresh", deps, () =>
+    const result = await callCognito("refresh", deps, req, () =>
       deps.cognito.refresh(body.refreshToken, body.username, context),
     );
     if (!("value" in result)) throw new GatewayError("invalid_token");

@@ -27,12 +27,12 @@ export function registerRoute(deps: RouteDeps): RequestHandler {
     if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
     const context = deps.callerContext(req);
     await deps.floor(async () => {
-      const result = await callCognito("register", deps, () =>
+      const result = await callCognito("register", deps, req, () =>
         deps.cognito.signUp(body.email, body.password, attributes, context),
       );
       if ("quiet" in result && result.quiet === "resend") {
         // Confirmed accounts refuse this quietly; unconfirmed ones get a fresh code.
-        await callCognito("resend", deps, () =>
+        await callCognito("resend", deps, req, () =>
           deps.cognito.resendConfirmationCode(body.email, context),
         ).catch(() => undefined);
       }
