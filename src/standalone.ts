@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
 import type { ServerConfig } from "./config";
@@ -53,7 +53,12 @@ export async function startGateway(
         ? { localCodes: (email: string): string | undefined => local.latestCode(email) }
         : {}),
     });
-    const server = app.listen(config.port, config.host);
+    // Explicit limits: 16 KiB of headers (431 beyond), and slow clients cannot hold sockets.
+    const server = createServer(
+      { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 },
+      app,
+    );
+    server.listen(config.port, config.host);
     await once(server, "listening");
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
