@@ -1,0 +1,249 @@
+/**
+ * Revocation of access tokens before they expire (logout). Cognito itself cannot make a signed
+ * token invalid, so the gateway remembers what was revoked until the tokens concerned expire.
+ */
+import { systemClock, type Clock } from "../clock";
+import { ConfigError } from "../errors";
+
+/** The claims a revocation decision needs (a verified {@link CognitoClaims} satisfies it). */
+export interface RevocationSubject {
+  jti?: string;
+  origin_jti?: string;
+  sub: string;
+  iat: number;
+}
+
+/**
+ * Where revocations are kept. Implementations may be remote (answer with promises) or local
+ * (answer synchronously, which keeps the verifier's fast path free of promise overhead).
+ */
+export interface RevocationStore {
+  /**
+   * Revokes one token id: a `jti`, or an `origin_jti` (which revokes every token minted from the
+   * same sign-in). `expiresAtSec` is when the last token concerned expires: the entry is dropped then.
+   */
+  revokeToken(id: string, expiresAtSec: number): void | Promise<void>;
+  /** Revokes every token of `sub` issued at or before `cutoffSec` (global sign-out). */
+  revokeSubject(sub: string, cutoffSec: number, expiresAtSec: number): void | Promise<void>;
+  /** Whether the token is revoked by its `origin_jti`, its `jti` or its subject's cutoff. */
+  isRevoked(claims: RevocationSubject): boolean | Promise<boolean>;
+}
+
+/** Options of {@link MemoryRevocationStore}. */
+export interface MemoryRevocationStoreOptions {
+  /** Source of time. Default: the system clock. */
+  clock?: Clock;
+  /** Most entries (token ids plus subjects) kept at once. Default 100 000. */
+  maxEntries?: number;
+  /**
+   * The verifiers' clock skew (a token's `iat` may be this far in the future), used to size the
+   * fail-closed window after an eviction. Set it to at least the verifiers' `clockSkewSeconds`.
+   * Default 5.
+   */
+  clockSkewSeconds?: number;
+}
+
+interface Entry {
+  readonly kind: "token" | "subject";
+  readonly key: string;
+  readonly expiresAt: number;
+  /** Subject entries only: tokens with `iat <= cutoff` are revoked. */
+  readonly cutoff: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 100_000;
+
+/**
+ * In-process revocation store with bounded memory.
+ *
+ * Entries are dropped lazily once they expire (the soonest-expiring entries are kept at the top
+ * of a heap, so a sweep costs O(log n) per entry dropped). The store never holds more than
+ * `maxEntries` entries. **Bound:** when it is full of live entries, the entry that expires
+ * soonest is evicted, and to never accept the token it covered, the store fails closed: until
+ * that evicted entry would have expired, every token issued before the eviction (plus the clock
+ * skew, or up to the evicted subject cutoff if later) counts as revoked, for every subject.
+ * (This relies on tokens carrying a revoked `jti`/`origin_jti` having been issued before the
+ * revocation, which holds because a Cognito sign-out stops the minting of new ones.)
+ * Users then sign in again; a revoked token is never silently accepted. {@link evictions}
+ * counts such events (alert on it and raise `maxEntries`).
+ *
+ * Answers synchronously. Per process only: several gateway instances need a shared store.
+ */
+export class MemoryRevocationStore implements RevocationStore {
+  readonly #clock: Clock;
+  readonly #maxEntries: number;
+  readonly #skew: number;
+  readonly #tokens = new Map<string, Entry>();
+  readonly #subjects = new Map<string, Entry>();
+  /** Min-heap on `expiresAt`; may hold entries already replaced in the maps (skipped when popped). */
+  #heap: Entry[] = [];
+  #floorCutoff = -Infinity;
+  #floorUntil = -Infinity;
+  #evictions = 0;
+
+  constructor(options: MemoryRevocationStoreOptions = {}) {
+    const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new ConfigError("MemoryRevocationStore: maxEntries must be a positive integer");
+    }
+    const skew = options.clockSkewSeconds ?? 5;
+    if (typeof skew !== "number" || !(skew >= 0 && skew <= 300)) {
+      throw new ConfigError("MemoryRevocationStore: clockSkewSeconds must be from 0 to 300");
+    }
+    this.#maxEntries = max;
+    this.#skew = skew;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Live entries (token ids plus subjects). */
+  get size(): number {
+    return this.#tokens.size + this.#subjects.size;
+  }
+
+  /** How many live entries were evicted because the store was full (each triggers fail-closed). */
+  get evictions(): number {
+    return this.#evictions;
+  }
+
+  revokeToken(id: string, expiresAtSec: number): void {
+    checkId(id, "id");
+    checkTime(expiresAtSec, "expiresAtSec");
+    const previous = this.#tokens.get(id);
+    const expiresAt = Math.max(expiresAtSec, previous?.expiresAt ?? -Infinity);
+    this.#insert({ kind: "token", key: id, expiresAt, cutoff: -Infinity });
+  }
+
+  revokeSubject(sub: string, cutoffSec: number, expiresAtSec: number): void {
+    checkId(sub, "sub");
+    checkTime(cutoffSec, "cutoffSec");
+    checkTime(expiresAtSec, "expiresAtSec");
+    const previous = this.#subjects.get(sub);
+    // Merging keeps the strongest revocation: a later sign-out never shortens an earlier one.
+    const cutoff = Math.max(cutoffSec, previous?.cutoff ?? -Infinity);
+    const expiresAt = Math.max(expiresAtSec, previous?.expiresAt ?? -Infinity);
+    this.#insert({ kind: "subject", key: sub, expiresAt, cutoff });
+  }
+
+  isRevoked(claims: RevocationSubject): boolean {
+    const now = this.#nowSec();
+    const { jti, origin_jti: originJti } = claims;
+    if (originJti !== undefined && this.#live(this.#tokens, originJti, now) !== undefined) {
+      return true;
+    }
+    if (jti !== undefined && this.#live(this.#tokens, jti, now) !== undefined) return true;
+    const subject = this.#live(this.#subjects, claims.sub, now);
+    if (subject !== undefined && claims.iat <= subject.cutoff) return true;
+    return now < this.#floorUntil && claims.iat <= this.#floorCutoff;
+  }
+
+  #nowSec(): number {
+    return this.#clock.now() / 1000;
+  }
+
+  /** The entry for `key` if it has not expired; an expired one is dropped on the way. */
+  #live(map: Map<string, Entry>, key: string, now: number): Entry | undefined {
+    const entry = map.get(key);
+    if (entry === undefined || entry.expiresAt > now) return entry;
+    map.delete(key);
+    return undefined;
+  }
+
+  #insert(entry: Entry): void {
+    const now = this.#nowSec();
+    if (entry.expiresAt <= now) return; // the tokens concerned have expired: nothing to remember
+    const map = entry.kind === "token" ? this.#tokens : this.#subjects;
+    this.#sweep(now);
+    if (!map.has(entry.key) && this.size >= this.#maxEntries) this.#evictSoonest(now);
+    map.set(entry.key, entry);
+    heapPush(this.#heap, entry);
+    this.#compactHeap();
+  }
+
+  /** Drops expired entries from the top of the heap (lazy sweep). */
+  #sweep(now: number): void {
+    const heap = this.#heap;
+    for (let top = heap[0]; top !== undefined; top = heap[0]) {
+      if (this.#isCurrent(top) && top.expiresAt > now) return;
+      heapPop(heap);
+      if (this.#isCurrent(top)) this.#mapOf(top).delete(top.key);
+    }
+  }
+
+  /** Evicts the live entry that expires soonest and widens the fail-closed floor to cover it. */
+  #evictSoonest(now: number): void {
+    const heap = this.#heap;
+    for (let top = heapPop(heap); top !== undefined; top = heapPop(heap)) {
+      if (!this.#isCurrent(top)) continue;
+      this.#mapOf(top).delete(top.key);
+      // A revoked token was issued before now, give or take the issuer's clock skew.
+      this.#floorCutoff = Math.max(this.#floorCutoff, now + this.#skew, top.cutoff);
+      this.#floorUntil = Math.max(this.#floorUntil, top.expiresAt);
+      this.#evictions += 1;
+      return;
+    }
+  }
+
+  #mapOf(entry: Entry): Map<string, Entry> {
+    return entry.kind === "token" ? this.#tokens : this.#subjects;
+  }
+
+  /** False for a heap node whose key has since been replaced or removed. */
+  #isCurrent(entry: Entry): boolean {
+    return this.#mapOf(entry).get(entry.key) === entry;
+  }
+
+  /** Rebuilds the heap from the maps when stale nodes make it much larger than the maps. */
+  #compactHeap(): void {
+    if (this.#heap.length <= 2 * this.size + 16) return;
+    const fresh: Entry[] = [];
+    for (const entry of this.#tokens.values()) heapPush(fresh, entry);
+    for (const entry of this.#subjects.values()) heapPush(fresh, entry);
+    this.#heap = fresh;
+  }
+}
+
+function checkId(value: string, name: string): void {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new TypeError(`${name} must be a non-empty string`);
+  }
+}
+
+function checkTime(value: number, name: string): void {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new TypeError(`${name} must be a finite number of seconds`);
+  }
+}
+
+function heapPush(heap: Entry[], entry: Entry): void {
+  heap.push(entry);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const p = heap[parent] as Entry;
+    if (p.expiresAt <= entry.expiresAt) break;
+    heap[i] = p;
+    i = parent;
+  }
+  heap[i] = entry;
+}
+
+function heapPop(heap: Entry[]): Entry | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (top === undefined || last === undefined || heap.length === 0) return top;
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= heap.length) break;
+    const right = left + 1;
+    const l = heap[left] as Entry;
+    const r = heap[right];
+    const child = r !== undefined && r.expiresAt < l.expiresAt ? right : left;
+    const c = heap[child] as Entry;
+    if (c.expiresAt >= last.expiresAt) break;
+    heap[i] = c;
+    i = child;
+  }
+  heap[i] = last;
+  return top;
+}

@@ -1,0 +1,126 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "../../src/errors";
+import { EMULATOR_KID, FileKeyStore } from "../../src/auth/keys";
+import { cliFlag, jwksUrl, pullJwks } from "../../scripts/jwks-pull";
+import { jwksOf, testKey } from "./helpers";
+
+const POOL = "eu-west-1_Pull1";
+const PATH = `/${POOL}/.well-known/jwks.json`;
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server;
+let base = "";
+let handler: Handler;
+const requested: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    requested.push(req.url ?? "");
+    handler(req, res);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+});
+
+let dir: string;
+let out: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "jwks-pull-"));
+  out = join(dir, "jwks.json");
+  requested.length = 0;
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Sends the request to the local server instead of Cognito, keeping its path. */
+const localFetch: typeof fetch = (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  expect(url.origin).toBe("https://cognito-idp.eu-west-1.amazonaws.com");
+  return fetch(`${base}${url.pathname}`, init);
+};
+
+function serveJson(body: unknown, status = 200): Handler {
+  return (_req, res) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(typeof body === "string" ? body : JSON.stringify(body));
+  };
+}
+
+async function pullError(options: Partial<Parameters<typeof pullJwks>[0]> = {}): Promise<unknown> {
+  try {
+    await pullJwks({ poolId: POOL, out, fetch: localFetch, ...options });
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe("pullJwks", () => {
+  it("fetches the pool's JWKS, validates it and writes it atomically", async () => {
+    handler = serveJson(jwksOf(testKey("kid-1"), testKey("kid-2")));
+    const result = await pullJwks({ poolId: POOL, out, fetch: localFetch });
+    expect(requested).toEqual([PATH]);
+    expect(result.kids).toEqual(["kid-1", "kid-2"]);
+    expect(result.url).toBe(`https://cognito-idp.eu-west-1.amazonaws.com${PATH}`);
+    expect(new FileKeyStore(out).kids).toEqual(["kid-1", "kid-2"]);
+    expect(readdirSync(dir)).toEqual(["jwks.json"]); // no temporary file left behind
+  });
+
+  it.each([
+    [
+      "the emulator's key",
+      jwksOf({ ...testKey(), kid: EMULATOR_KID, jwk: { ...testKey().jwk, kid: EMULATOR_KID } }),
+    ],
+    ["an empty key set", { keys: [] }],
+    ["a weak key", jwksOf(testKey("weak", 1024))],
+    ["something that is not JSON", "<html>"],
+  ])("refuses %s and leaves the existing file alone", async (_name, body) => {
+    writeFileSync(out, "previous");
+    handler = serveJson(body);
+    expect(await pullError()).toBeInstanceOf(ConfigError);
+    expect(readFileSync(out, "utf8")).toBe("previous");
+    expect(readdirSync(dir)).toEqual(["jwks.json"]);
+  });
+
+  it("refuses an HTTP error", async () => {
+    handler = serveJson({ message: "not found" }, 404);
+    expect(await pullError()).toBeInstanceOf(ConfigError);
+  });
+
+  it("gives up after the timeout", async () => {
+    handler = () => undefined; // never answers
+    expect(await pullError({ timeoutMs: 200 })).toBeInstanceOf(ConfigError);
+  });
+
+  it("refuses a malformed pool id or a mismatched region without any request", async () => {
+    expect(await pullError({ poolId: "not-a-pool" })).toBeInstanceOf(ConfigError);
+    expect(await pullError({ region: "us-east-1" })).toBeInstanceOf(ConfigError);
+    expect(requested).toEqual([]);
+  });
+});
+
+describe("helpers", () => {
+  it("builds the Cognito JWKS URL", () => {
+    expect(jwksUrl("us-east-1_Ab12")).toBe(
+      "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12/.well-known/jwks.json",
+    );
+    expect(jwksUrl("us-east-1_Ab12", "us-east-1")).toContain("us-east-1_Ab12");
+  });
+
+  it("reads --flag value and --flag=value", () => {
+    const args = ["--pool-id", "eu-west-1_X", "--out=./k.json"];
+    expect(cliFlag(args, "--pool-id")).toBe("eu-west-1_X");
+    expect(cliFlag(args, "--out")).toBe("./k.json");
+    expect(cliFlag(args, "--region")).toBeUndefined();
+  });
+});
