@@ -59,7 +59,9 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const config = resolveGatewayOptions(options);
   const keys = typeof config.keys === "string" ? new FileKeyStore(config.keys) : config.keys;
-  const revocations = config.revocations ?? new MemoryRevocationStore({ clock: config.clock });
+  const revocations =
+    config.revocations ??
+    new MemoryRevocationStore({ clock: config.clock, clockSkewSeconds: config.clockSkewSeconds });
   const verifierFor = (protect: ProtectOptions): TokenVerifier =>
     createVerifier({
       issuer: config.issuer,

@@ -2,10 +2,10 @@
  * Guards that keep local mode local. This module has no dependency on cognito-local, so it is
  * safe to import in every mode.
  */
+import { EMULATOR_KID } from "../auth/keys";
 import { ConfigError } from "../errors";
 
-/** `kid` of cognito-local's signing key. Its private half ships in the npm package. */
-export const EMULATOR_KID = "CognitoLocal";
+export { EMULATOR_KID };
 
 /** Which identity provider the gateway runs against. */
 export type GatewayMode = "local" | "cognito";
