@@ -9,7 +9,10 @@ module.exports = {
     // runtime needs them compiled. Node itself loads them natively.
     "^.+/node_modules/(@scure|@noble|@otplib|otplib)/.+\\.m?js$": [
       "ts-jest",
-      { tsconfig: { allowJs: true, module: "commonjs", esModuleInterop: true }, diagnostics: false },
+      {
+        tsconfig: { allowJs: true, module: "commonjs", esModuleInterop: true },
+        diagnostics: false,
+      },
     ],
   },
   transformIgnorePatterns: ["/node_modules/(?!(@scure|@noble|@otplib|otplib)/)"],
