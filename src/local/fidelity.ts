@@ -23,7 +23,7 @@
  *
  * Anything not listed passes through to cognito-local unchanged.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import jwt from "jsonwebtoken";
 import {
   CognitoError,
@@ -32,6 +32,7 @@ import {
   UserNotFoundError,
 } from "cognito-local/lib/errors";
 import type { Route, Router } from "cognito-local/lib/server/Router";
+import { secretHash } from "../cognito/secret-hash";
 import type { Services } from "cognito-local/lib/services";
 import type { Context } from "cognito-local/lib/services/context";
 import { selectAppropriateDeliveryMethod } from "cognito-local/lib/services/messageDelivery/deliveryMethod";
@@ -43,13 +44,6 @@ export type FidelityServices = Pick<Services, "clock" | "cognito" | "messages" |
 
 type JsonObject = Readonly<Record<string, unknown>>;
 type Shim = (ctx: Context, req: JsonObject, base: Route) => Promise<unknown>;
-
-/** Base64 HMAC-SHA256 of `username + clientId` keyed by the client secret, as Cognito defines it. */
-export function secretHash(username: string, clientId: string, clientSecret: string): string {
-  return createHmac("sha256", clientSecret)
-    .update(username + clientId)
-    .digest("base64");
-}
 
 /** Wraps cognito-local's router with the fidelity shims above. */
 export function withCognitoFidelity(base: Router, services: FidelityServices): Router {

@@ -16,8 +16,7 @@ import { loadConfig } from "../../src/config";
 import { ConfigError } from "../../src/errors";
 import { backoffSeconds } from "../../src/http/rate-limit";
 import type { RateLimitOptions } from "../../src/options";
-import { mint } from "../auth/helpers";
-import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const PASSWORD = "Corr3ct-Horse!";
 const LIMITS: Partial<RateLimitOptions> = {
@@ -37,17 +36,6 @@ function expect429(res: request.Response): number {
 
 const login = (app: App, email: string, password = PASSWORD) =>
   request(app).post("/auth/login").send({ email, password });
-
-function authResult() {
-  return {
-    AuthenticationResult: {
-      AccessToken: mint(),
-      IdToken: "id.token.value",
-      RefreshToken: "refresh-token-value",
-      ExpiresIn: 3600,
-    },
-  };
-}
 
 describe("per-IP limit", () => {
   it("counts auth routes and the app's other routes once each, then answers 429", async () => {

@@ -6,7 +6,7 @@ import { createApp, type AppOptions } from "../../src/app";
 import { createGateway } from "../../src/gateway";
 import { createLogger } from "../../src/logger";
 import type { GatewayOptions } from "../../src/options";
-import { CLIENT_ID, ManualClock, POOL_ID, jwksOf, testKey } from "../auth/helpers";
+import { CLIENT_ID, ManualClock, POOL_ID, jwksOf, mint, testKey } from "../auth/helpers";
 
 export const CLIENT_SECRET = "c3ecr3t-Cl1ent-S3cret";
 
@@ -61,4 +61,17 @@ export function cognitoError(name: string, status = 400): Error {
     $fault: status >= 500 ? "server" : "client",
     $metadata: { httpStatusCode: status },
   });
+}
+
+/** A successful InitiateAuth answer carrying a valid test access token. */
+export function authResult() {
+  return {
+    AuthenticationResult: {
+      AccessToken: mint(),
+      IdToken: "id.token.value",
+      RefreshToken: "refresh-token-value",
+      ExpiresIn: 3600,
+      TokenType: "Bearer",
+    },
+  };
 }

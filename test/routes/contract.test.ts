@@ -11,25 +11,13 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
-import { CLIENT_ID, accessClaims, mint } from "../auth/helpers";
-import { CLIENT_SECRET, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { CLIENT_ID, accessClaims } from "../auth/helpers";
+import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const EMAIL = "Person@Example.com ";
 const NORMALISED = "person@example.com";
 const PASSWORD = "Corr3ct-Horse!";
 const SUB = accessClaims().sub as string;
-
-function authResult() {
-  return {
-    AuthenticationResult: {
-      AccessToken: mint(),
-      IdToken: "id.token.value",
-      RefreshToken: "refresh-token-value",
-      ExpiresIn: 3600,
-      TokenType: "Bearer",
-    },
-  };
-}
 
 describe("register", () => {
   it("sends SignUp with the normalised address, SECRET_HASH and UserContextData", async () => {
