@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
-import { startGateway, type RunningGateway } from "../../src/standalone";
+import type { RunningGateway } from "../../src/standalone";
+import { startTempGateway } from "../../scripts/local-gateway";
 import { LogCapture } from "./mocked-gateway";
 
 /** A full local-mode gateway for integration tests. */
@@ -18,33 +15,26 @@ export interface TestGateway {
 
 /**
  * Starts the real standalone gateway in local mode (embedded emulator, page on) on ephemeral
- * loopback ports with its own data folder. Floors and limits are off unless `env` sets them.
+ * loopback ports with its own data folder, logs captured. Floors and limits are off unless
+ * `env` sets them.
  */
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const dataDir = mkdtempSync(join(tmpdir(), "cognito-gateway-test-"));
   const capture = new LogCapture();
-  const config = loadConfig({
-    PORT: "0",
-    LOCAL_COGNITO_PORT: "0",
-    LOCAL_DATA_DIR: dataDir,
-    RESPONSE_FLOOR_MS: "0",
-    RESPONSE_JITTER_MS: "0",
-    RATE_LIMIT: "off",
-    SERVE_PAGE: "true",
-    ...env,
-  });
-  const running = await startGateway(
-    config,
+  const gateway = await startTempGateway(
+    {
+      RESPONSE_FLOOR_MS: "0",
+      RESPONSE_JITTER_MS: "0",
+      RATE_LIMIT: "off",
+      SERVE_PAGE: "true",
+      ...env,
+    },
     createLogger({ level: "debug", destination: capture }),
   );
   return {
-    url: running.url,
-    running,
-    latestCode: (email) => running.local?.latestCode(email),
+    url: gateway.url,
+    running: gateway.running,
+    latestCode: (email) => gateway.running.local?.latestCode(email),
     logs: () => capture.text(),
-    async close() {
-      await running.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: () => gateway.close(),
   };
 }
