@@ -32,6 +32,7 @@ const ROOT = resolve(__dirname, "..");
 export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.set("etag", false); // answers are no-store: hashing every body buys nothing
   app.set("trust proxy", options.trustProxy ?? false);
   app.use(requestLog(gateway.config.logger));
   app.use(securityHeaders());

@@ -1,4 +1,3 @@
-import type {} from "pino-http"; // adds req.id
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { GatewayError, isGatewayError } from "../errors";
 import type { Logger } from "../logger";

@@ -1,37 +1,50 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Request } from "express";
-import { pinoHttp } from "pino-http";
+import { performance } from "node:perf_hooks";
+import type { Request, RequestHandler } from "express";
 import type { Logger } from "../logger";
+
+declare module "express-serve-static-core" {
+  interface Request {
+    /** This request's id, echoed as `X-Request-Id` and logged as `reqId` (set by requestLog). */
+    id?: string;
+  }
+}
 
 const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Request ids and one access-log line per request. A caller's `X-Request-Id` is kept when it is
- * short and plain, otherwise replaced; the id is echoed on every response. The serializers log
- * method, path (no query string), status and timing only: never headers or bodies.
+ * short and plain, otherwise replaced; the id is echoed on every response. The line holds
+ * method, path (no query string), status and time only: never headers or bodies. Written once,
+ * when the answer is sent: no per-request child logger (a third of a cheap route's cost).
  */
-export function requestLog(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const incoming = req.headers["x-request-id"];
-      const id = typeof incoming === "string" && SAFE_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader("X-Request-Id", id);
-      return id;
-    },
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({
-        id: req.id,
-        method: req.method,
-        path: req.url.split("?")[0],
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel(_req, res, error) {
-      return error !== undefined || res.statusCode >= 500 ? "error" : "info";
-    },
-  });
+export function requestLog(logger: Logger): RequestHandler {
+  return function requestLogMiddleware(req, res, next) {
+    const incoming = req.headers["x-request-id"];
+    const id = typeof incoming === "string" && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    res.setHeader("X-Request-Id", id);
+    const started = performance.now();
+    const line = (msg: string) => {
+      const status = res.statusCode;
+      logger[status >= 500 ? "error" : "info"](
+        {
+          reqId: id,
+          req: { method: req.method, path: req.originalUrl.split("?")[0] },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        msg,
+      );
+    };
+    res.once("finish", () => {
+      line("request completed");
+    });
+    res.once("close", () => {
+      if (!res.writableFinished) line("request aborted");
+    });
+    next();
+  };
 }
 
 /**
@@ -39,6 +52,6 @@ export function requestLog(logger: Logger) {
  * answering a request can be tied to it and to its access-log line.
  */
 export function requestLogger(logger: Logger, req: Request): Logger {
-  const id: unknown = req.id; // undefined when the router is mounted without requestLog
+  const id = req.id; // undefined when the router is mounted without requestLog
   return id === undefined ? logger : logger.child({ reqId: id });
 }
