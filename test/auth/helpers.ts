@@ -2,6 +2,7 @@
  * Shared helpers of the auth tests: RSA keys generated here, tokens minted by hand (so any
  * header or payload, even malformed, can be signed), a movable clock and a small Express app.
  */
+import type { MemoryRevocationStore } from "../../src/auth/revocation";
 import { generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from "node:crypto";
 import express, { type ErrorRequestHandler } from "express";
 import type { Clock } from "../../src/clock";
@@ -182,3 +183,26 @@ export function protectedApp(options: RequireAuthOptions): express.Express {
   app.use(errorHandler);
   return app;
 }
+
+/** Each way a token can be revoked, applied to a store, for table-driven tests. */
+export const REVOCATION_CASES: readonly (readonly [string, (s: MemoryRevocationStore) => void])[] =
+  [
+    [
+      "jti",
+      (s) => {
+        s.revokeToken(accessClaims().jti as string, NOW_SEC + 3600);
+      },
+    ],
+    [
+      "origin_jti",
+      (s) => {
+        s.revokeToken(accessClaims().origin_jti as string, NOW_SEC + 3600);
+      },
+    ],
+    [
+      "subject cutoff",
+      (s) => {
+        s.revokeSubject(accessClaims().sub as string, NOW_SEC, NOW_SEC + 3600);
+      },
+    ],
+  ];

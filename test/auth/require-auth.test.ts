@@ -21,6 +21,7 @@ import {
   signRaw,
   testKey,
   verifierOptions,
+  REVOCATION_CASES,
 } from "./helpers";
 
 const INVALID = 'Bearer error="invalid_token"';
@@ -188,26 +189,7 @@ describe("requireAuth through Express", () => {
     expect(res2.headers["www-authenticate"]).toBe(FORBIDDEN);
   });
 
-  it.each([
-    [
-      "jti",
-      (s: MemoryRevocationStore) => {
-        s.revokeToken(accessClaims().jti as string, NOW_SEC + 3600);
-      },
-    ],
-    [
-      "origin_jti",
-      (s: MemoryRevocationStore) => {
-        s.revokeToken(accessClaims().origin_jti as string, NOW_SEC + 3600);
-      },
-    ],
-    [
-      "subject",
-      (s: MemoryRevocationStore) => {
-        s.revokeSubject(accessClaims().sub as string, NOW_SEC, NOW_SEC + 3600);
-      },
-    ],
-  ])("refuses a token revoked by %s", async (_name, revoke) => {
+  it.each(REVOCATION_CASES)("refuses a token revoked by %s", async (_name, revoke) => {
     const revocations = new MemoryRevocationStore({ clock: new ManualClock() });
     const revocable = protectedApp(verifierOptions({ revocations }));
     const token = mint();

@@ -22,6 +22,7 @@ import {
   signSegments,
   testKey,
   verifierOptions,
+  REVOCATION_CASES,
 } from "./helpers";
 
 const attacker = testKey("attacker-key");
@@ -374,26 +375,7 @@ describe("revocation", () => {
   const store = (): MemoryRevocationStore =>
     new MemoryRevocationStore({ clock: new ManualClock() });
 
-  it.each([
-    [
-      "jti",
-      (s: MemoryRevocationStore) => {
-        s.revokeToken(accessClaims().jti as string, NOW_SEC + 3600);
-      },
-    ],
-    [
-      "origin_jti",
-      (s: MemoryRevocationStore) => {
-        s.revokeToken(accessClaims().origin_jti as string, NOW_SEC + 3600);
-      },
-    ],
-    [
-      "subject cutoff",
-      (s: MemoryRevocationStore) => {
-        s.revokeSubject(accessClaims().sub as string, NOW_SEC, NOW_SEC + 3600);
-      },
-    ],
-  ])("refuses a token revoked by %s", async (_name, revoke) => {
+  it.each(REVOCATION_CASES)("refuses a token revoked by %s", async (_name, revoke) => {
     const revocations = store();
     const verifier = createVerifier(verifierOptions({ revocations }));
     expect(await outcome(verifier, mint())).toBe("accepted");
