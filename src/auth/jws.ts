@@ -90,6 +90,15 @@ export function signatureBytes(token: string, secondDot: number): Buffer {
  * and another parser (a log pipeline, a downstream service) may keep the first.
  */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  const record = parseJsonObjectLoosely(text);
+  return record !== undefined && !hasDuplicateKeys(text, record) ? record : undefined;
+}
+
+/**
+ * `JSON.parse` of an object, without the duplicate-key check: for callers that can refuse on
+ * cheaper grounds first and then call {@link hasDuplicateKeys} themselves.
+ */
+export function parseJsonObjectLoosely(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -97,8 +106,12 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
     return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
-  return countTopLevelKeys(text) === Object.keys(record).length ? record : undefined;
+  return value as Record<string, unknown>;
+}
+
+/** Whether `text` (which parsed to `record`) names a top-level member twice. */
+export function hasDuplicateKeys(text: string, record: Record<string, unknown>): boolean {
+  return countTopLevelKeys(text) !== Object.keys(record).length;
 }
 
 const QUOTE = 0x22;

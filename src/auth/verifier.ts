@@ -11,7 +11,9 @@ import { GatewayError } from "../errors";
 import {
   decodeSegment,
   MAX_TOKEN_LENGTH,
+  hasDuplicateKeys,
   parseJsonObject,
+  parseJsonObjectLoosely,
   signatureBytes,
   signingInput,
   splitCompactJws,
@@ -162,10 +164,13 @@ class CognitoTokenVerifier implements TokenVerifier {
     const key = this.#keyForHeader(token.slice(0, dots.first));
     if (key === undefined) return INVALID;
     const payloadJson = decodeSegment(token.slice(dots.first + 1, dots.second));
-    const payload = parseJsonObject(payloadJson);
+    const payload = parseJsonObjectLoosely(payloadJson);
+    // Expired and not-yet-valid tokens are refused before the duplicate-key scan: refusing
+    // early is always safe, and these are the common refusals.
     if (payload === undefined || !timesAcceptable(payload, now, this.config.clockSkewSeconds)) {
       return INVALID;
     }
+    if (hasDuplicateKeys(payloadJson, payload)) return INVALID;
     if (!signatureValid(token, dots.second, key)) return INVALID;
     const refusal = this.#refuseClaims(payload);
     if (refusal !== undefined) return refusal;
