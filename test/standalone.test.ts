@@ -6,7 +6,7 @@ import { loadConfig } from "../src/config";
 import { ConfigError } from "../src/errors";
 import { createLogger } from "../src/logger";
 import { startGateway } from "../src/standalone";
-import { jwksOf, testKey } from "./auth/helpers";
+import { CLIENT_ID, POOL_ID, jwksOf, mint, testKey } from "./auth/helpers";
 
 const silent = createLogger({ level: "silent" });
 const REAL = {
@@ -59,5 +59,44 @@ describe("startGateway guard", () => {
     return expect(startGateway(loadConfig({ ...REAL, JWKS_PATH: path }), silent)).rejects.toThrow(
       /jwks:pull/,
     );
+  });
+
+  it("reloads jwks.json without a restart (what SIGHUP does), dropping cached verdicts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jwks-"));
+    const path = join(dir, "jwks.json");
+    const [oldKey, newKey] = [testKey("kid-old"), testKey("kid-new")];
+    writeFileSync(path, JSON.stringify(jwksOf(oldKey)));
+    const env = {
+      ...REAL,
+      COGNITO_USER_POOL_ID: POOL_ID,
+      COGNITO_CLIENT_ID: CLIENT_ID,
+      JWKS_PATH: path,
+    };
+    const running = await startGateway(loadConfig(env), silent);
+    const now = Math.floor(Date.now() / 1000);
+    const times = { iat: now - 10, auth_time: now - 10, exp: now + 600 };
+    const me = (token: string) =>
+      fetch(`${running.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } }).then(
+        (r) => r.status,
+      );
+    try {
+      const signedByOld = mint({ key: oldKey, payload: times });
+      const signedByNew = mint({
+        key: newKey,
+        payload: { ...times, jti: "j-new", origin_jti: "o-new" },
+      });
+      expect([await me(signedByOld), await me(signedByNew)]).toEqual([200, 401]);
+      writeFileSync(path, JSON.stringify(jwksOf(newKey)));
+      running.reloadKeys();
+      expect([await me(signedByOld), await me(signedByNew)]).toEqual([401, 200]);
+      // a broken file keeps the keys in use
+      writeFileSync(path, JSON.stringify({ keys: [] }));
+      expect(() => {
+        running.reloadKeys();
+      }).toThrow(ConfigError);
+      expect(await me(signedByNew)).toBe(200);
+    } finally {
+      await running.close();
+    }
   });
 });
