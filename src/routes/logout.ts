@@ -52,10 +52,15 @@ async function revokeLocally(
   refreshToken: string | undefined,
 ): Promise<void> {
   const { revocations, config } = deps;
-  const ids = [claims.origin_jti, claims.jti].filter((id): id is string => typeof id === "string");
+  const sessionEnd = cutoffSec + config.sessionMaxSeconds;
   await Promise.all([
-    ...ids.map((id) => revocations.revokeToken(id, claims.exp)),
-    revocations.revokeSubject(claims.sub, cutoffSec, cutoffSec + config.sessionMaxSeconds),
+    // The token itself ends at its exp; its sign-in (origin_jti) has tokens refreshed before
+    // this moment that can outlive it, up to one session lifetime from now.
+    claims.jti === undefined ? undefined : revocations.revokeToken(claims.jti, claims.exp),
+    claims.origin_jti === undefined
+      ? undefined
+      : revocations.revokeToken(claims.origin_jti, Math.max(claims.exp, sessionEnd)),
+    revocations.revokeSubject(claims.sub, cutoffSec, sessionEnd),
     refreshToken === undefined
       ? undefined
       : revocations.revokeToken(

@@ -78,6 +78,25 @@ describe("POST /auth/logout", () => {
     ).toHaveLength(0);
   });
 
+  it("keeps the sign-in revoked after the presented token itself has expired", async () => {
+    const { app, cognito, clock } = mockedGateway();
+    cognito.on(RevokeTokenCommand).resolves({});
+    cognito.on(GlobalSignOutCommand).resolves({});
+    const start = clock.now() / 1000;
+    const presented = mint({ payload: { jti: "j-short", origin_jti: "o-long", exp: start + 600 } });
+    const logout = await request(app)
+      .post("/auth/logout")
+      .set("Authorization", `Bearer ${presented}`);
+    expect(logout.status).toBe(204);
+    // Same sign-in, minted after the cutoff second and living longer than the presented token.
+    const sibling = mint({
+      payload: { jti: "j-sibling", origin_jti: "o-long", iat: start + 1, exp: start + 7200 },
+    });
+    clock.ms += 3600 * 1000;
+    const me = await request(app).get("/auth/me").set("Authorization", `Bearer ${sibling}`);
+    expect(me.status).toBe(401);
+  });
+
   it("still revokes locally and answers 204 when Cognito fails", async () => {
     const { app, cognito } = mockedGateway();
     cognito.on(RevokeTokenCommand).rejects(cognitoError("InternalErrorException", 500));
