@@ -58,12 +58,23 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   return app;
 }
 
-/** GET /_local/confirmation-code?email= — exists only in local mode (the emulator sends no mail). */
+/**
+ * GET /_local/confirmation-code?email= — exists only in local mode (the emulator sends no mail),
+ * and answers only callers on this machine, even if HOST exposes the gateway wider.
+ */
 function localCodeRoute(latestCode: (email: string) => string | undefined): RequestHandler {
   return function localConfirmationCode(req, res) {
+    if (!isLoopback(req.socket.remoteAddress)) throw new GatewayError("not_found");
     const email = typeof req.query.email === "string" ? normaliseEmail(req.query.email) : "";
     const code = email === "" ? undefined : latestCode(email);
     if (code === undefined) throw new GatewayError("not_found");
     res.status(200).json({ email, code });
   };
+}
+
+/** Whether a socket address is this machine (IPv4 127/8, IPv6 ::1, or IPv4-mapped loopback). */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return v4.startsWith("127.") || address === "::1";
 }
