@@ -90,6 +90,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
             },
       sessionMaxSeconds: e.int("SESSION_MAX_SECONDS", 86_400, 300, 86_400 * 7),
       refreshTokenMaxSeconds: e.int("REFRESH_TOKEN_MAX_SECONDS", 30 * 86_400, 3600, 3650 * 86_400),
+      ...sessionSecret(e),
     },
     local: {
       port: e.int("LOCAL_COGNITO_PORT", 9229, 0, 65535),
@@ -125,6 +126,17 @@ function rateLimits(e: EnvReader): RateLimitOptions {
       30 * 86_400,
     ),
   };
+}
+
+/** SESSION_SECRET, then the comma-separated SESSION_SECRET_PREVIOUS still accepted. */
+function sessionSecret(e: EnvReader): { sessionSecret?: readonly string[] } {
+  const current = e.string("SESSION_SECRET");
+  const previous = e.list("SESSION_SECRET_PREVIOUS", []);
+  if (current === undefined) {
+    if (previous.length > 0) throw new ConfigError("SESSION_SECRET_PREVIOUS needs SESSION_SECRET.");
+    return {};
+  }
+  return { sessionSecret: [current, ...previous] };
 }
 
 function readProcessEnv(): Env {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import express, { type RequestHandler, type Router } from "express";
 import { FileKeyStore, type KeyStore } from "./auth/keys";
 import { requireAuth as requireAuthWith } from "./auth/require-auth";
@@ -18,6 +19,7 @@ import { logoutRoute } from "./routes/logout";
 import { meRoute } from "./routes/me";
 import { refreshRoute } from "./routes/refresh";
 import { registerRoute } from "./routes/register";
+import { createSealer, type Sealer } from "./session/seal";
 
 /** What a protected route requires. */
 export interface ProtectOptions {
@@ -98,6 +100,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     revocations,
     requireAccess: requireAuthWith({ verifier: verifierFor({ tokenUse: "access" }) }),
     limits,
+    state: config.state,
+    sealer: sealers(config),
   };
   return {
     router: lifecycleRouter(deps),
@@ -133,6 +137,25 @@ function rateLimitsOf(config: GatewayConfig): RateLimits {
     logger: config.logger,
     keySecret: config.clientSecret,
   });
+}
+
+/**
+ * One sealer per purpose, built on first use. Without a configured secret the keys derive from the
+ * client secret: every instance of one app client derives the same ones, and nothing new is stored.
+ */
+function sealers(config: GatewayConfig): (purpose: string) => Sealer {
+  const secrets = config.sessionSecrets ?? [
+    createHmac("sha256", config.clientSecret).update("cognito-gateway/sealing").digest("base64url"),
+  ];
+  const built = new Map<string, Sealer>();
+  return function sealerFor(purpose) {
+    let sealer = built.get(purpose);
+    if (sealer === undefined) {
+      sealer = createSealer({ secrets, purpose, clock: config.clock });
+      built.set(purpose, sealer);
+    }
+    return sealer;
+  };
 }
 
 function lifecycleRouter(deps: RouteDeps): Router {

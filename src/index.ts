@@ -39,3 +39,5 @@ export type { LoginFlow } from "./cognito/adapter";
 export type { PasswordPolicy } from "./http/password-policy";
 export { loadConfig, type ServerConfig } from "./config";
 export { startGateway, type RunningGateway } from "./standalone";
+export { MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from "./stores/state";
+export { createSealer, type Opened, type Sealer, type SealerOptions } from "./session/seal";

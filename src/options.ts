@@ -7,6 +7,8 @@ import type { LoginFlow } from "./cognito/adapter";
 import { ConfigError } from "./errors";
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./http/password-policy";
 import { createLogger, type Logger } from "./logger";
+import { MIN_SECRET_LENGTH } from "./session/seal";
+import { MemoryStateStore, type StateStore } from "./stores/state";
 
 /** Headers Cognito's threat protection may see by default. Never cookies or credentials. */
 export const DEFAULT_CONTEXT_HEADERS: readonly string[] = Object.freeze([
@@ -149,6 +151,19 @@ export interface GatewayOptions {
   sessionMaxSeconds?: number;
   /** Longest refresh token lifetime, s: how long a revoked refresh token is remembered. Default 30 days. */
   refreshTokenMaxSeconds?: number;
+  /**
+   * Keyed expiring state (server-side sessions, single-use challenge handles, rotation reuse
+   * detection, send caps). Default: in memory (per process); pass a shared store for several
+   * instances.
+   */
+  state?: StateStore;
+  /**
+   * Sealing secret (`SESSION_SECRET`), or `[current, ...previous]` during rotation; each at least
+   * 32 characters. Seals session cookies, challenge handles and device tokens (AES-256-GCM, one
+   * derived key per purpose). Browser sessions require it. Without it, challenge handles and device
+   * tokens are sealed with a key derived from the client secret.
+   */
+  sessionSecret?: string | readonly string[];
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -179,6 +194,9 @@ export interface GatewayConfig {
   tokenCache: false | Required<TokenCacheOptions>;
   sessionMaxSeconds: number;
   refreshTokenMaxSeconds: number;
+  state: StateStore;
+  /** Current secret first; undefined when none was configured. */
+  sessionSecrets: readonly string[] | undefined;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -238,7 +256,25 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
       o.refreshTokenMaxSeconds ?? 30 * 86_400,
       "refreshTokenMaxSeconds",
     ),
+    state: o.state ?? new MemoryStateStore({ clock: o.clock ?? systemClock }),
+    sessionSecrets: sessionSecrets(o.sessionSecret),
   };
+}
+
+function sessionSecrets(
+  value: string | readonly string[] | undefined,
+): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === "string" ? [value] : [...value];
+  if (
+    list.length === 0 ||
+    list.some((s) => typeof s !== "string" || s.length < MIN_SECRET_LENGTH)
+  ) {
+    throw new ConfigError(
+      `sessionSecret must be a string of at least ${MIN_SECRET_LENGTH} characters, or a list of them (SESSION_SECRET, SESSION_SECRET_PREVIOUS).`,
+    );
+  }
+  return Object.freeze(list);
 }
 
 function required(value: string | undefined, name: string, env: string): string {

@@ -69,3 +69,39 @@ describe("resolveGatewayOptions", () => {
     expect(options).toEqual(base);
   });
 });
+
+describe("SESSION_SECRET", () => {
+  const base = { COGNITO_USER_POOL_ID: "eu-west-1_AbCdEf123" };
+  it("maps SESSION_SECRET and SESSION_SECRET_PREVIOUS onto sessionSecret, current first", () => {
+    const config = loadConfig({
+      ...base,
+      SESSION_SECRET: "n".repeat(32),
+      SESSION_SECRET_PREVIOUS: `${"o".repeat(32)},${"p".repeat(32)}`,
+    });
+    expect(config.gateway.sessionSecret).toEqual(["n".repeat(32), "o".repeat(32), "p".repeat(32)]);
+  });
+  it("refuses a previous secret without a current one", () => {
+    expect(() => loadConfig({ ...base, SESSION_SECRET_PREVIOUS: "o".repeat(32) })).toThrow(
+      ConfigError,
+    );
+  });
+});
+
+describe("sessionSecret option", () => {
+  const required = { userPoolId: "eu-west-1_AbCdEf123", clientId: "c", clientSecret: "s" };
+  it("refuses a secret shorter than 32 characters, current or previous", () => {
+    expect(() => resolveGatewayOptions({ ...required, sessionSecret: "short" })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      resolveGatewayOptions({ ...required, sessionSecret: ["x".repeat(32), "short"] }),
+    ).toThrow(ConfigError);
+  });
+  it("keeps the current secret first", () => {
+    const config = resolveGatewayOptions({
+      ...required,
+      sessionSecret: ["x".repeat(32), "y".repeat(32)],
+    });
+    expect(config.sessionSecrets).toEqual(["x".repeat(32), "y".repeat(32)]);
+  });
+});

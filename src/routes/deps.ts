@@ -7,6 +7,8 @@ import type { RateLimits } from "../http/rate-limit";
 import { requestLogger } from "../http/request-log";
 import type { Logger } from "../logger";
 import type { GatewayConfig } from "../options";
+import type { Sealer } from "../session/seal";
+import type { StateStore } from "../stores/state";
 import { outcomeError, outcomeOf, type LifecycleRoute } from "./outcomes";
 
 /** What every lifecycle route is built from (see createGateway). */
@@ -22,6 +24,10 @@ export interface RouteDeps {
   requireAccess: RequestHandler;
   /** Per-IP and per-account limits (no-ops when turned off). */
   limits: RateLimits;
+  /** Keyed expiring state (memory, or shared). */
+  state: StateStore;
+  /** The sealer of one purpose (`session`, `challenge`, `device`, …), built once per purpose. */
+  sealer(purpose: string): Sealer;
 }
 
 /**
