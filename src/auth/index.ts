@@ -11,6 +11,8 @@ export {
 export {
   MemoryRevocationStore,
   type MemoryRevocationStoreOptions,
+  parseRevocationEntry,
+  type RevocationEntry,
   type RevocationStore,
   type RevocationSubject,
 } from "./revocation";

@@ -29,6 +29,42 @@ export interface RevocationStore {
   isRevoked(claims: RevocationSubject): boolean | Promise<boolean>;
 }
 
+/**
+ * One revocation as plain data: what a shared store or a journal writes, and what
+ * {@link MemoryRevocationStore.apply} merges back. JSON-serialisable; times in epoch seconds.
+ */
+export type RevocationEntry =
+  | { readonly kind: "token"; readonly key: string; readonly expiresAtSec: number }
+  | {
+      readonly kind: "subject";
+      readonly key: string;
+      /** Tokens of the subject issued at or before this second are revoked. */
+      readonly cutoffSec: number;
+      readonly expiresAtSec: number;
+    };
+
+/**
+ * The entry `value` describes (a parsed JSON object, say), or undefined when it is not a well-formed
+ * entry. Never throws: use it on anything read back from outside the process.
+ */
+export function parseRevocationEntry(value: unknown): RevocationEntry | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const { kind, key, expiresAtSec, cutoffSec } = v;
+  if (typeof key !== "string" || key.length === 0 || !isFiniteNumber(expiresAtSec)) {
+    return undefined;
+  }
+  if (kind === "token") return { kind, key, expiresAtSec };
+  if (kind === "subject" && isFiniteNumber(cutoffSec)) {
+    return { kind, key, cutoffSec, expiresAtSec };
+  }
+  return undefined;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
 /** Options of {@link MemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
   /** Source of time. Default: the system clock. */
@@ -122,6 +158,34 @@ export class MemoryRevocationStore implements RevocationStore {
     const cutoff = Math.max(cutoffSec, previous?.cutoff ?? -Infinity);
     const expiresAt = Math.max(expiresAtSec, previous?.expiresAt ?? -Infinity);
     this.#insert({ kind: "subject", key: sub, expiresAt, cutoff });
+  }
+
+  /**
+   * Merges one entry with the same rules as {@link revokeToken} and {@link revokeSubject}: the
+   * latest expiry and cutoff win, so applying an entry twice, or an older one, changes nothing.
+   * Throws a TypeError on a malformed entry (check outside data with {@link parseRevocationEntry}).
+   */
+  apply(entry: RevocationEntry): void {
+    if (entry.kind === "token") this.revokeToken(entry.key, entry.expiresAtSec);
+    else this.revokeSubject(entry.key, entry.cutoffSec, entry.expiresAtSec);
+  }
+
+  /**
+   * The live entries (expired ones are left out), as plain data: a snapshot to write to a shared
+   * store or a journal. The fail-closed floor left by an eviction is not an entry and is not listed.
+   */
+  entries(): RevocationEntry[] {
+    const now = this.#nowSec();
+    const out: RevocationEntry[] = [];
+    for (const e of this.#tokens.values()) {
+      if (e.expiresAt > now) out.push({ kind: "token", key: e.key, expiresAtSec: e.expiresAt });
+    }
+    for (const e of this.#subjects.values()) {
+      if (e.expiresAt > now) {
+        out.push({ kind: "subject", key: e.key, cutoffSec: e.cutoff, expiresAtSec: e.expiresAt });
+      }
+    }
+    return out;
   }
 
   isRevoked(claims: RevocationSubject): boolean {

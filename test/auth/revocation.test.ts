@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { ConfigError } from "../../src/errors";
-import { MemoryRevocationStore } from "../../src/auth/revocation";
+import {
+  MemoryRevocationStore,
+  parseRevocationEntry,
+  type RevocationEntry,
+} from "../../src/auth/revocation";
 import { ManualClock, NOW_SEC } from "./helpers";
 
 const SUB = "user-1";
@@ -97,6 +101,68 @@ describe("MemoryRevocationStore", () => {
     clock.setSeconds(NOW_SEC + 100);
     expect(small.isRevoked(claims({ jti: "unrelated" }))).toBe(false);
     expect(small.isRevoked(claims({ jti: "late" }))).toBe(true);
+  });
+
+  it("lists its live entries as plain data that another store applies to the same verdicts", () => {
+    store.revokeToken("jti-1", NOW_SEC + 60);
+    store.revokeToken("gone", NOW_SEC + 5);
+    store.revokeSubject(SUB, NOW_SEC, NOW_SEC + 3600);
+    clock.setSeconds(NOW_SEC + 10);
+    const listed = store.entries();
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        { kind: "token", key: "jti-1", expiresAtSec: NOW_SEC + 60 },
+        { kind: "subject", key: SUB, cutoffSec: NOW_SEC, expiresAtSec: NOW_SEC + 3600 },
+      ]),
+    );
+    expect(listed).toHaveLength(2);
+    const copy = new MemoryRevocationStore({ clock });
+    for (const entry of JSON.parse(JSON.stringify(listed)) as unknown[]) {
+      const parsed = parseRevocationEntry(entry);
+      if (parsed === undefined) throw new Error("entry did not survive JSON");
+      copy.apply(parsed);
+    }
+    expect(copy.isRevoked(claims({ jti: "jti-1", iat: NOW_SEC + 5 }))).toBe(true);
+    expect(copy.isRevoked(claims({ iat: NOW_SEC }))).toBe(true);
+    expect(copy.isRevoked(claims({ iat: NOW_SEC + 1 }))).toBe(false);
+  });
+
+  it("applies entries idempotently, keeping the strongest cutoff and latest expiry", () => {
+    const strong: RevocationEntry = {
+      kind: "subject",
+      key: SUB,
+      cutoffSec: NOW_SEC,
+      expiresAtSec: NOW_SEC + 3600,
+    };
+    store.apply(strong);
+    store.apply(strong);
+    store.apply({ kind: "subject", key: SUB, cutoffSec: NOW_SEC - 100, expiresAtSec: NOW_SEC + 1 });
+    store.apply({ kind: "token", key: "t", expiresAtSec: NOW_SEC + 60 });
+    store.apply({ kind: "token", key: "t", expiresAtSec: NOW_SEC + 30 });
+    expect(store.entries()).toEqual(
+      expect.arrayContaining([strong, { kind: "token", key: "t", expiresAtSec: NOW_SEC + 60 }]),
+    );
+    expect(store.size).toBe(2);
+    expect(() => {
+      store.apply({ kind: "token", key: "", expiresAtSec: NOW_SEC + 1 });
+    }).toThrow(TypeError);
+  });
+
+  it("parses only well-formed entries", () => {
+    const token = { kind: "token", key: "k", expiresAtSec: 5 };
+    expect(parseRevocationEntry(token)).toEqual(token);
+    expect(parseRevocationEntry({ ...token, extra: 1 })).toEqual(token);
+    for (const bad of [
+      null,
+      "x",
+      { ...token, key: "" },
+      { ...token, expiresAtSec: "5" },
+      { ...token, kind: "other" },
+      { kind: "subject", key: "s", expiresAtSec: 5 },
+      { kind: "subject", key: "s", cutoffSec: Number.NaN, expiresAtSec: 5 },
+    ]) {
+      expect(parseRevocationEntry(bad)).toBeUndefined();
+    }
   });
 
   it("rejects malformed input", () => {
