@@ -87,9 +87,11 @@ export interface ChildOptions {
   readonly env: NodeJS.ProcessEnv;
   /** An IPC channel (for `process.send` in the child). Default false. */
   readonly ipc?: boolean;
+  /** A file descriptor to write stdout to. Default: discarded. */
+  readonly stdout?: number;
 }
 
-/** Starts `command args` in its own process group; stdout is discarded, stderr kept in part. */
+/** Starts `command args` in its own process group; stdout is discarded (or sent to `options.stdout`), stderr kept in part. */
 export function startChild(
   name: string,
   command: string,
@@ -101,7 +103,9 @@ export function startChild(
     env: options.env,
     detached: true, // own process group: kill(-pid) reaches every descendant
     stdio:
-      options.ipc === true ? ["ignore", "ignore", "pipe", "ipc"] : ["ignore", "ignore", "pipe"],
+      options.ipc === true
+        ? ["ignore", options.stdout ?? "ignore", "pipe", "ipc"]
+        : ["ignore", options.stdout ?? "ignore", "pipe"],
   });
   const { pid } = proc;
   if (pid === undefined) throw new Error(`bench: could not start ${name} (${command})`);

@@ -134,6 +134,7 @@ async function timeToReady(method: StartMethod): Promise<number> {
       PORT: String(port),
       LOCAL_COGNITO_PORT: String(localPort),
       LOCAL_DATA_DIR: dataDir,
+      LOCAL_STATE_DIR: join(dataDir, "state"),
     }),
   });
   try {

@@ -26,7 +26,8 @@ export interface TempGateway extends Target {
 }
 
 /**
- * Starts local mode with PORT=0, LOCAL_COGNITO_PORT=0 and a temporary LOCAL_DATA_DIR; `env`
+ * Starts local mode with PORT=0, LOCAL_COGNITO_PORT=0, a temporary LOCAL_DATA_DIR and the
+ * revocation journal inside it (LOCAL_STATE_DIR); `env`
  * adds or overrides variables (it is the whole environment: process.env is not read).
  */
 export async function startTempGateway(
@@ -39,6 +40,7 @@ export async function startTempGateway(
     HOST: "127.0.0.1",
     LOCAL_COGNITO_PORT: "0",
     LOCAL_DATA_DIR: dataDir,
+    LOCAL_STATE_DIR: join(dataDir, "state"),
     SERVE_PAGE: "false",
     ...env,
   });

@@ -19,7 +19,7 @@ export interface AppOptions {
   /** Serve the account page at `/`. Default false. */
   servePage?: boolean;
   /** Local mode only: the latest confirmation code per address, for unattended clients. */
-  localCodes?: (email: string) => string | undefined;
+  localCodes?: (email: string) => string | undefined | Promise<string | undefined>;
 }
 
 const ROOT = resolve(__dirname, "..");
@@ -62,11 +62,13 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
  * GET /_local/confirmation-code?email= — exists only in local mode (the emulator sends no mail),
  * and answers only callers on this machine, even if HOST exposes the gateway wider.
  */
-function localCodeRoute(latestCode: (email: string) => string | undefined): RequestHandler {
-  return function localConfirmationCode(req, res) {
+function localCodeRoute(
+  latestCode: (email: string) => string | undefined | Promise<string | undefined>,
+): RequestHandler {
+  return async function localConfirmationCode(req, res) {
     if (!isLoopback(req.socket.remoteAddress)) throw new GatewayError("not_found");
     const email = typeof req.query.email === "string" ? normaliseEmail(req.query.email) : "";
-    const code = email === "" ? undefined : latestCode(email);
+    const code = email === "" ? undefined : await latestCode(email);
     if (code === undefined) throw new GatewayError("not_found");
     res.status(200).json({ email, code });
   };

@@ -3,6 +3,7 @@ import { ConfigError } from "./errors";
 import type { LoginFlow } from "./cognito/adapter";
 import type { GatewayOptions, RateLimitOptions } from "./options";
 import { DEFAULT_RATE_LIMITS } from "./options";
+import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
 
 /** Where the gateway gets Cognito from. */
 export type Mode = "local" | "cognito";
@@ -23,7 +24,18 @@ export interface ServerConfig {
   /** Gateway options except what local mode fills in (pool, client, secret, endpoint, issuer). */
   gateway: Omit<GatewayOptions, "userPoolId" | "clientId" | "clientSecret"> &
     Partial<Pick<GatewayOptions, "userPoolId" | "clientId" | "clientSecret">>;
-  local: { port: number; dataDir: string; fixedCode: string | undefined };
+  /**
+   * LOCAL_STATE_DIR: where the revocation journal lives (default `.local/state`), so a logout
+   * survives a restart; undefined (`off`) keeps revocations in memory only.
+   */
+  stateDir: string | undefined;
+  local: {
+    port: number;
+    dataDir: string;
+    fixedCode: string | undefined;
+    /** LOCAL_COGNITO_URL: a shared emulator (`npm run local:cognito`) instead of an embedded one. */
+    url: string | undefined;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -92,10 +104,12 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       refreshTokenMaxSeconds: e.int("REFRESH_TOKEN_MAX_SECONDS", 30 * 86_400, 3600, 3650 * 86_400),
       ...sessionSecret(e),
     },
+    stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
     local: {
       port: e.int("LOCAL_COGNITO_PORT", 9229, 0, 65535),
       dataDir: e.string("LOCAL_DATA_DIR") ?? ".local/cognito",
       fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
+      url: e.string("LOCAL_COGNITO_URL"),
     },
   };
 }
@@ -137,6 +151,11 @@ function sessionSecret(e: EnvReader): { sessionSecret?: readonly string[] } {
     return {};
   }
   return { sessionSecret: [current, ...previous] };
+}
+
+function stateDir(value: string | undefined): string | undefined {
+  if (value === undefined) return DEFAULT_STATE_DIR;
+  return value.toLowerCase() === "off" ? undefined : value;
 }
 
 function readProcessEnv(): Env {

@@ -6,9 +6,11 @@ import { createApp } from "./app";
 import type { ServerConfig } from "./config";
 import { createGateway, type Gateway } from "./gateway";
 import type { LocalCognito } from "./local/emulator";
+import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
 import { createLogger, type Logger } from "./logger";
 import type { GatewayOptions } from "./options";
+import { JournalRevocationStore } from "./stores/revocation-journal";
 
 /** A started standalone gateway. */
 export interface RunningGateway {
@@ -16,8 +18,10 @@ export interface RunningGateway {
   readonly url: string;
   readonly gateway: Gateway;
   readonly server: Server;
-  /** The embedded emulator, in local mode. */
+  /** The embedded emulator, in local mode without LOCAL_COGNITO_URL. */
   readonly local: LocalCognito | undefined;
+  /** The emulator in use in local mode: the embedded one, or the shared one at LOCAL_COGNITO_URL. */
+  readonly emulator: LocalCognitoLink | undefined;
   /** Re-reads jwks.json (SIGHUP), re-checking the production guard. */
   reloadKeys(): void;
   close(): Promise<void>;
@@ -33,9 +37,22 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   // Local mode in production is refused before anything starts.
   assertNoEmulatorKeyOutsideLocal({ mode: config.mode, nodeEnv: config.nodeEnv, kids: [] });
-  const local = config.mode === "local" ? await startLocal(config, logger) : undefined;
+  const local =
+    config.mode === "local" && config.local.url === undefined
+      ? await startLocal(config, logger)
+      : undefined;
+  const emulator =
+    config.mode === "local" && config.local.url !== undefined
+      ? await connectShared(config.local.url, config, logger)
+      : local;
+  let journal: JournalRevocationStore | undefined;
   try {
-    const gateway = createGateway({ ...gatewayOptions(config, local), logger });
+    journal = await openJournal(config, logger);
+    const gateway = createGateway({
+      ...gatewayOptions(config, emulator),
+      ...(journal ? { revocations: journal } : {}),
+      logger,
+    });
     const guard = () => {
       assertNoEmulatorKeyOutsideLocal({
         mode: config.mode,
@@ -49,9 +66,7 @@ export async function startGateway(
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       servePage: config.servePage,
-      ...(local
-        ? { localCodes: (email: string): string | undefined => local.latestCode(email) }
-        : {}),
+      ...(emulator ? { localCodes: (email: string) => emulator.codeFor(email) } : {}),
     });
     // Explicit limits: 16 KiB of headers (431 beyond), and slow clients cannot hold sockets.
     const server = createServer(
@@ -67,6 +82,7 @@ export async function startGateway(
       gateway,
       server,
       local,
+      emulator,
       reloadKeys() {
         gateway.reloadKeys();
         guard();
@@ -78,27 +94,21 @@ export async function startGateway(
             resolve();
           });
         });
-        await local?.close();
+        await journal?.close();
+        await emulator?.close();
       },
     };
   } catch (error) {
-    await local?.close();
+    await journal?.close();
+    await emulator?.close();
     throw error;
   }
 }
 
 async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCognito> {
   // Loaded only in local mode: cognito-local is a dev dependency, absent from production installs.
-  const { startLocalCognito, EMULATOR_PUBLIC_JWK } = await import("./local/emulator");
-  const keysPath = config.gateway.keys;
-  if (typeof keysPath === "string") {
-    // Catch a stale or replaced jwks.json now, not as a 401 on every request.
-    const pinned = JSON.parse(readFileSync(keysPath, "utf8")) as { keys?: unknown };
-    assertPinnedEmulatorKeyCurrent(
-      Array.isArray(pinned.keys) ? pinned.keys : [],
-      EMULATOR_PUBLIC_JWK,
-    );
-  }
+  const { startLocalCognito } = await import("./local/emulator");
+  await checkPinnedEmulatorKey(config);
   const local = await startLocalCognito({
     port: config.local.port,
     dataDir: config.local.dataDir,
@@ -112,7 +122,53 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
   return local;
 }
 
-function gatewayOptions(config: ServerConfig, local: LocalCognito | undefined): GatewayOptions {
+/** Catches a stale or replaced jwks.json at start, not as a 401 on every request. */
+async function checkPinnedEmulatorKey(config: ServerConfig): Promise<void> {
+  const keysPath = config.gateway.keys;
+  if (typeof keysPath !== "string") return;
+  const { EMULATOR_PUBLIC_JWK } = await import("./local/tokens");
+  const pinned = JSON.parse(readFileSync(keysPath, "utf8")) as { keys?: unknown };
+  assertPinnedEmulatorKeyCurrent(
+    Array.isArray(pinned.keys) ? pinned.keys : [],
+    EMULATOR_PUBLIC_JWK,
+  );
+}
+
+/** LOCAL_STATE_DIR: the revocation journal, so an acknowledged logout survives a restart. */
+async function openJournal(
+  config: ServerConfig,
+  logger: Logger,
+): Promise<JournalRevocationStore | undefined> {
+  if (config.stateDir === undefined) return undefined;
+  const journal = await JournalRevocationStore.open({
+    dir: config.stateDir,
+    clockSkewSeconds: config.gateway.clockSkewSeconds ?? 5,
+    logger,
+  });
+  logger.info(
+    { stateDir: config.stateDir, entries: journal.size },
+    "revocations journaled to disk (LOCAL_STATE_DIR)",
+  );
+  return journal;
+}
+
+/** LOCAL_COGNITO_URL: the emulator started by `npm run local:cognito`, shared by instances. */
+async function connectShared(
+  url: string,
+  config: ServerConfig,
+  logger: Logger,
+): Promise<LocalCognitoLink> {
+  const { connectLocalCognito } = await import("./local/link");
+  await checkPinnedEmulatorKey(config);
+  const link = await connectLocalCognito(url, config.local.dataDir);
+  logger.warn(
+    { mode: "local", emulator: link.endpoint, userPoolId: link.userPoolId },
+    "LOCAL MODE: using the shared Cognito emulator at LOCAL_COGNITO_URL, for development only. Confirmation codes are printed to the emulator's log.",
+  );
+  return link;
+}
+
+function gatewayOptions(config: ServerConfig, local: LocalCognitoLink | undefined): GatewayOptions {
   if (local === undefined) {
     return {
       ...config.gateway,

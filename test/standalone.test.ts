@@ -15,6 +15,7 @@ const REAL = {
   COGNITO_CLIENT_ID: "1example23clientid",
   COGNITO_CLIENT_SECRET: "secret",
   PORT: "0",
+  LOCAL_STATE_DIR: "off",
 };
 
 describe("startGateway guard", () => {

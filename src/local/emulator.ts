@@ -24,6 +24,7 @@ import { ConfigError } from "../errors";
 import type { Logger } from "../logger";
 import { createOtp, LocalCodeSender } from "./codes";
 import { withCognitoFidelity } from "./fidelity";
+import { createLinkRoutes, type LocalCognitoLink } from "./link";
 import { seedPoolAndClient } from "./seed";
 import { OriginJtiTokenGenerator } from "./tokens";
 
@@ -57,24 +58,21 @@ export interface LocalCognitoOptions {
   fixedCode?: string;
   /** Called with the destination e-mail and the code each time the emulator "sends" a code. */
   onCode?: (email: string, code: string) => void;
+  /**
+   * If set, the emulator also answers its link routes (`/_local/link`, `/_local/confirmation-code`)
+   * to callers presenting this bearer token: what gateways started with LOCAL_COGNITO_URL use.
+   */
+  linkToken?: string;
 }
 
-/** A running emulator, seeded with the local pool and app client. */
-export interface LocalCognito {
-  /** Base URL for the AWS SDK's `endpoint`, e.g. `http://127.0.0.1:9229`. */
-  readonly endpoint: string;
-  /** Region for the AWS SDK ({@link LOCAL_REGION}). */
-  readonly region: string;
+/**
+ * A running emulator, seeded with the local pool and app client. Its `userPoolId` (pool
+ * `cognito-gateway-local`) and `clientId` are stable across runs; its `issuer` is
+ * `http://127.0.0.1:<port>/<userPoolId>`; its region is {@link LOCAL_REGION}.
+ */
+export interface LocalCognito extends LocalCognitoLink {
   /** The port actually bound (useful with `port: 0`). */
   readonly port: number;
-  /** Id of the seeded pool `cognito-gateway-local`, e.g. `local_AbCd1234`; stable across runs. */
-  readonly userPoolId: string;
-  /** Id of the seeded app client `cognito-gateway-local-client`; stable across runs. */
-  readonly clientId: string;
-  /** Its client secret (the client is confidential, like the production one should be). */
-  readonly clientSecret: string;
-  /** `iss` of every token the emulator mints: `http://127.0.0.1:<port>/<userPoolId>`. */
-  readonly issuer: string;
   /** Milliseconds startLocalCognito took. */
   readonly startupMs: number;
   /** Latest code sent to this address (case-insensitive), if any since start. */
@@ -165,7 +163,17 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       config.ServerConfig,
       services,
     );
+    const linkRoutes =
+      options.linkToken === undefined
+        ? undefined
+        : createLinkRoutes({
+            linkToken: options.linkToken,
+            userPoolId: seeded.userPoolId,
+            clientId: seeded.clientId,
+            latestCode: (email) => codes.latestCode(email),
+          });
     handle = (req, res) => {
+      if (linkRoutes?.(req, res) === true) return;
       // cognito-local hard-codes localhost:9229 in its discovery document; answer it ourselves.
       const discovery = req.method === "GET" ? DISCOVERY_PATH.exec(req.url ?? "") : null;
       if (discovery?.[1] === undefined) {
@@ -199,6 +207,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       issuer,
       startupMs,
       latestCode: (email) => codes.latestCode(email),
+      codeFor: (email) => Promise.resolve(codes.latestCode(email)),
       close: () => (closing ??= closeServer(server)),
     };
   } catch (err: unknown) {
