@@ -43,3 +43,7 @@ export { loadConfig, type ServerConfig } from "./config";
 export { startGateway, type RunningGateway } from "./standalone";
 export { MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from "./stores/state";
 export { createSealer, type Opened, type Sealer, type SealerOptions } from "./session/seal";
+export {
+  JournalRevocationStore,
+  type JournalRevocationStoreOptions,
+} from "./stores/revocation-journal";
