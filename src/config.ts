@@ -4,6 +4,7 @@ import type { LoginFlow } from "./cognito/adapter";
 import type { GatewayOptions, RateLimitOptions } from "./options";
 import { DEFAULT_RATE_LIMITS } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
+import { DEFAULT_SIGN_IN_OPTIONS, type SignInOptions } from "./routes/sign-in-options";
 
 /** Where the gateway gets Cognito from. */
 export type Mode = "local" | "cognito";
@@ -103,6 +104,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       sessionMaxSeconds: e.int("SESSION_MAX_SECONDS", 86_400, 300, 86_400 * 7),
       refreshTokenMaxSeconds: e.int("REFRESH_TOKEN_MAX_SECONDS", 30 * 86_400, 3600, 3650 * 86_400),
       ...sessionSecret(e),
+      signIn: signInEnv(e),
     },
     stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
     local: {
@@ -156,6 +158,23 @@ function sessionSecret(e: EnvReader): { sessionSecret?: readonly string[] } {
 function stateDir(value: string | undefined): string | undefined {
   if (value === undefined) return DEFAULT_STATE_DIR;
   return value.toLowerCase() === "off" ? undefined : value;
+}
+
+/** Sign-in challenges, MFA and refresh-token rotation (validated in routes/sign-in-options). */
+function signInEnv(e: EnvReader): Partial<SignInOptions> {
+  const d = DEFAULT_SIGN_IN_OPTIONS;
+  return {
+    refreshRotation: e.oneOf("COGNITO_REFRESH_ROTATION", ["on", "off"], "off") === "on",
+    challengeSeconds: e.int("CHALLENGE_SESSION_SECONDS", d.challengeSeconds, 60, 900),
+    codeAttempts: e.int("MFA_CODE_ATTEMPTS", d.codeAttempts, 1, 100),
+    codeAttemptWindowSeconds: e.int(
+      "MFA_CODE_ATTEMPT_WINDOW_SECONDS",
+      d.codeAttemptWindowSeconds,
+      1,
+      86_400,
+    ),
+    totpIssuer: e.string("MFA_TOTP_ISSUER") ?? d.totpIssuer,
+  };
 }
 
 function readProcessEnv(): Env {

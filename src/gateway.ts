@@ -14,9 +14,10 @@ import { createRateLimits, NO_RATE_LIMITS, type RateLimits } from "./http/rate-l
 import { resolveGatewayOptions, type GatewayConfig, type GatewayOptions } from "./options";
 import { confirmRoute, resendRoute } from "./routes/confirm";
 import type { RouteDeps } from "./routes/deps";
-import { loginRoute } from "./routes/login";
+import { challengeRoute, loginRoute } from "./routes/login";
 import { logoutRoute } from "./routes/logout";
 import { meRoute } from "./routes/me";
+import { mfaDisableRoute, totpAssociateRoute, totpVerifyRoute } from "./routes/mfa";
 import { refreshRoute } from "./routes/refresh";
 import { registerRoute } from "./routes/register";
 import { createSealer, type Sealer } from "./session/seal";
@@ -171,9 +172,13 @@ function lifecycleRouter(deps: RouteDeps): Router {
   router.post("/confirm", limits.account("confirm"), confirmRoute(deps));
   router.post("/confirm/resend", limits.account("resend"), resendRoute(deps));
   router.post("/login", limits.account("login"), limits.loginBackoff, loginRoute(deps));
+  router.post("/login/challenge", challengeRoute(deps));
   router.post("/refresh", refreshRoute(deps));
   router.post("/logout", ...logoutRoute(deps));
   router.get("/me", ...meRoute(deps));
+  router.post("/mfa/totp", ...totpAssociateRoute(deps));
+  router.post("/mfa/totp/verify", ...totpVerifyRoute(deps));
+  router.post("/mfa/disable", ...mfaDisableRoute(deps));
   router.use(createErrorHandler(deps.logger));
   return router;
 }

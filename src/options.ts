@@ -9,6 +9,7 @@ import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./http/password-po
 import { createLogger, type Logger } from "./logger";
 import { MIN_SECRET_LENGTH } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
+import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
 
 /** Headers Cognito's threat protection may see by default. Never cookies or credentials. */
 export const DEFAULT_CONTEXT_HEADERS: readonly string[] = Object.freeze([
@@ -164,6 +165,8 @@ export interface GatewayOptions {
    * tokens are sealed with a key derived from the client secret.
    */
   sessionSecret?: string | readonly string[];
+  /** Sign-in challenges, MFA and refresh-token rotation. Default {@link DEFAULT_SIGN_IN_OPTIONS}. */
+  signIn?: Partial<SignInOptions>;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -197,6 +200,7 @@ export interface GatewayConfig {
   state: StateStore;
   /** Current secret first; undefined when none was configured. */
   sessionSecrets: readonly string[] | undefined;
+  signIn: SignInOptions;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -258,7 +262,23 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     ),
     state: o.state ?? new MemoryStateStore({ clock: o.clock ?? systemClock }),
     sessionSecrets: sessionSecrets(o.sessionSecret),
+    signIn: signInOptions(o.signIn, loginFlow),
   };
+}
+
+/**
+ * Sign-in options, refusing rotation with the admin flow: Cognito answers "Invalid Refresh Token"
+ * when a refresh token minted by AdminInitiateAuth is given to GetTokensFromRefreshToken
+ * (aws/aws-sdk-js-v3#7162, open), so every refresh would sign the user out.
+ */
+function signInOptions(value: Partial<SignInOptions> | undefined, loginFlow: LoginFlow) {
+  const options = resolveSignInOptions(value);
+  if (options.refreshRotation && loginFlow === "ADMIN_USER_PASSWORD_AUTH") {
+    throw new ConfigError(
+      "Refresh-token rotation does not work with COGNITO_LOGIN_FLOW=ADMIN_USER_PASSWORD_AUTH: Cognito refuses refresh tokens from AdminInitiateAuth in GetTokensFromRefreshToken (aws/aws-sdk-js-v3#7162). Use USER_PASSWORD_AUTH, or turn rotation off on the app client and set COGNITO_REFRESH_ROTATION=off.",
+    );
+  }
+  return options;
 }
 
 function sessionSecrets(

@@ -1,5 +1,11 @@
 import {
   AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
+  AssociateSoftwareTokenCommand,
+  GetTokensFromRefreshTokenCommand,
+  RespondToAuthChallengeCommand,
+  SetUserMFAPreferenceCommand,
+  VerifySoftwareTokenCommand,
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
   GetUserCommand,
@@ -12,6 +18,12 @@ import {
   type InitiateAuthCommandOutput,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { adminContextData, userContextData, type CallerContext } from "./context";
+import {
+  challengeResponses,
+  pendingChallenge,
+  type ChallengeAnswer,
+  type PendingChallenge,
+} from "./challenges";
 import { CognitoFailure, classifyCognitoError } from "./errors";
 import { secretHash } from "./secret-hash";
 
@@ -40,6 +52,20 @@ export interface IssuedTokens {
   expiresIn: number;
   /** Cognito's internal username (the access token's `username` claim). */
   username: string;
+}
+
+/** Where a sign-in stands after a password or a challenge answer: tokens, or the next challenge. */
+export type SignInStep = { tokens: IssuedTokens } | { challenge: PendingChallenge };
+
+/** Who an MFA call is for: a signed-in user, or a sign-in in progress (MFA_SETUP). */
+export type MfaSubject = { accessToken: string } | { session: string };
+
+/** What InitiateAuth, AdminInitiateAuth and both RespondToAuthChallenge calls answer. */
+interface AuthOutput {
+  ChallengeName?: string | undefined;
+  Session?: string | undefined;
+  ChallengeParameters?: Record<string, string> | undefined;
+  AuthenticationResult?: AuthenticationResultType | undefined;
 }
 
 /**
@@ -193,6 +219,145 @@ export class CognitoAdapter {
     }
   }
 
+  // --- Sign-in challenges, TOTP enrolment and refresh-token rotation -------------------------
+
+  /**
+   * Password sign-in that returns the challenge Cognito asks for instead of refusing it. For
+   * MFA_SETUP it also starts the TOTP enrolment (AssociateSoftwareToken by session), so the
+   * challenge carries the secret to show.
+   */
+  async signIn(email: string, password: string, context: CallerContext): Promise<SignInStep> {
+    const parameters = { USERNAME: email, PASSWORD: password, SECRET_HASH: this.#hash(email) };
+    const output = await this.#initiate(this.#o.loginFlow, parameters, context);
+    return this.#step(output, email);
+  }
+
+  /**
+   * Answers a challenge: RespondToAuthChallenge (public flow, UserContextData) or
+   * AdminRespondToAuthChallenge (admin flow, ContextData). USERNAME and SECRET_HASH use the
+   * internal username (USER_ID_FOR_SRP), never the address: with e-mail sign-in the two differ
+   * and Cognito checks the hash against the internal one. MFA_SETUP first verifies the code
+   * with VerifySoftwareToken and answers with the session that call returns.
+   */
+  async respondToChallenge(
+    pending: PendingChallenge,
+    answer: ChallengeAnswer,
+    context: CallerContext,
+  ): Promise<SignInStep> {
+    let session = pending.cognitoSession;
+    if (pending.name === "MFA_SETUP") {
+      if (answer.code === undefined) throw new CognitoFailure("input", "MissingCode");
+      session = (await this.verifySoftwareToken({ session }, answer.code)) ?? session;
+    }
+    const responses = challengeResponses(pending, answer, this.#hash(pending.username));
+    const { clientId: ClientId, userPoolId: UserPoolId } = this.#o;
+    const common = { ClientId, ChallengeName: pending.name, Session: session };
+    const output: AuthOutput =
+      this.#o.loginFlow === "ADMIN_USER_PASSWORD_AUTH"
+        ? await this.#send((o) =>
+            this.#o.client.send(
+              new AdminRespondToAuthChallengeCommand({
+                UserPoolId,
+                ...common,
+                ChallengeResponses: responses,
+                ContextData: adminContextData(context),
+              }),
+              o,
+            ),
+          )
+        : await this.#send((o) =>
+            this.#o.client.send(
+              new RespondToAuthChallengeCommand({
+                ...common,
+                ChallengeResponses: responses,
+                UserContextData: userContextData(context),
+              }),
+              o,
+            ),
+          );
+    return this.#step(output, pending.username);
+  }
+
+  /** AssociateSoftwareToken: a new TOTP secret for a signed-in user or a sign-in (MFA_SETUP). */
+  async associateSoftwareToken(
+    subject: MfaSubject,
+  ): Promise<{ secret: string; session: string | undefined }> {
+    const output = await this.#send((o) =>
+      this.#o.client.send(new AssociateSoftwareTokenCommand(mfaSubject(subject)), o),
+    );
+    if (!output.SecretCode) throw new CognitoFailure("upstream", "NoSecretCode");
+    return { secret: output.SecretCode, session: output.Session };
+  }
+
+  /**
+   * VerifySoftwareToken: checks a code from the enrolled app. Resolves the session to answer
+   * MFA_SETUP with (sign-in), or undefined (signed in). A status other than SUCCESS is a wrong code.
+   */
+  async verifySoftwareToken(subject: MfaSubject, code: string): Promise<string | undefined> {
+    const output = await this.#send((o) =>
+      this.#o.client.send(
+        new VerifySoftwareTokenCommand({ ...mfaSubject(subject), UserCode: code }),
+        o,
+      ),
+    );
+    if (output.Status !== "SUCCESS") throw new CognitoFailure("code", "VerifySoftwareTokenError");
+    return output.Session;
+  }
+
+  /** SetUserMFAPreference: TOTP on and preferred, or off. */
+  async setSoftwareTokenMfa(accessToken: string, enabled: boolean): Promise<void> {
+    await this.#send((o) =>
+      this.#o.client.send(
+        new SetUserMFAPreferenceCommand({
+          AccessToken: accessToken,
+          SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+        }),
+        o,
+      ),
+    );
+  }
+
+  /**
+   * GetTokensFromRefreshToken (refresh-token rotation): sends the client secret itself, not a
+   * SECRET_HASH (the operation has no username). Answers the new refresh token; the presented one
+   * stops working after the client's grace period. The new access token must belong to `username`.
+   */
+  async rotateRefreshToken(
+    refreshToken: string,
+    username: string,
+  ): Promise<IssuedTokens & { refreshToken: string }> {
+    const output = await this.#send((o) =>
+      this.#o.client.send(
+        new GetTokensFromRefreshTokenCommand({
+          RefreshToken: refreshToken,
+          ClientId: this.#o.clientId,
+          ClientSecret: this.#o.clientSecret,
+        }),
+        o,
+      ),
+    );
+    const tokens = issuedTokens(output);
+    if (tokens.refreshToken === undefined) throw new CognitoFailure("upstream", "NoRotatedToken");
+    if (tokens.username !== username) throw new CognitoFailure("account", "UsernameMismatch");
+    return { ...tokens, refreshToken: tokens.refreshToken };
+  }
+
+  async #step(output: AuthOutput, fallbackUsername: string): Promise<SignInStep> {
+    if (output.ChallengeName === undefined) return { tokens: issuedTokens(output) };
+    const pending = pendingChallenge(
+      output.ChallengeName,
+      output.Session,
+      output.ChallengeParameters,
+      fallbackUsername,
+    );
+    if (pending.name === "MFA_SETUP") {
+      const enrolment = await this.associateSoftwareToken({ session: pending.cognitoSession });
+      pending.secret = enrolment.secret;
+      pending.cognitoSession = enrolment.session ?? pending.cognitoSession;
+    }
+    return { challenge: pending };
+  }
+
   #hash(username: string): string {
     return secretHash(username, this.#o.clientId, this.#o.clientSecret);
   }
@@ -207,7 +372,7 @@ export class CognitoAdapter {
   }
 }
 
-function issuedTokens(output: InitiateAuthCommandOutput): IssuedTokens {
+function issuedTokens(output: AuthOutput): IssuedTokens {
   const result: AuthenticationResultType | undefined = output.AuthenticationResult;
   if (output.ChallengeName !== undefined || !result?.AccessToken || !result.IdToken) {
     // MFA, NEW_PASSWORD_REQUIRED and other challenges are outside this gateway's contract.
@@ -233,4 +398,10 @@ function usernameClaim(accessToken: string): string {
     // fall through: a token without a readable username is an upstream fault
   }
   throw new CognitoFailure("upstream", "UnreadableAccessToken");
+}
+
+function mfaSubject(subject: MfaSubject): { AccessToken: string } | { Session: string } {
+  return "accessToken" in subject
+    ? { AccessToken: subject.accessToken }
+    : { Session: subject.session };
 }

@@ -28,6 +28,23 @@ export type CognitoFailureKind =
   | "delivery"
   | "upstream";
 
+/**
+ * The names RespondToAuthChallenge, AdminRespondToAuthChallenge, AssociateSoftwareToken,
+ * VerifySoftwareToken, SetUserMFAPreference and GetTokensFromRefreshToken add (API reference).
+ */
+const CHALLENGE_ERROR_KINDS: Readonly<Record<string, CognitoFailureKind>> = {
+  CodeMismatchException: "code",
+  ExpiredCodeException: "code",
+  EnableSoftwareTokenMFAException: "code", // VerifySoftwareToken: the code does not match
+  SoftwareTokenMFANotFoundException: "code", // no authenticator enrolled: no code can match
+  MFAMethodNotFoundException: "code", // the chosen MFA type is not set up
+  RefreshTokenReuseException: "account", // a rotated-out refresh token (see routes/rotation)
+  PasswordHistoryPolicyViolationException: "input", // NEW_PASSWORD_REQUIRED: a recent password
+  ConcurrentModificationException: "throttled", // a concurrent change: try again shortly
+  OperationNotEnabledException: "upstream", // e.g. rotation not on for the app client
+  InvalidEmailRoleAccessPolicyException: "upstream",
+};
+
 /** Every Cognito error name the lifecycle operations document, and what it means here. */
 export const COGNITO_ERROR_KINDS: Readonly<Record<string, CognitoFailureKind>> = Object.freeze({
   UserNotFoundException: "account",
@@ -58,6 +75,7 @@ export const COGNITO_ERROR_KINDS: Readonly<Record<string, CognitoFailureKind>> =
   UnsupportedTokenTypeException: "upstream",
   ForbiddenException: "upstream",
   UserPoolAddOnNotEnabledException: "upstream",
+  ...CHALLENGE_ERROR_KINDS,
 });
 
 /** Why a Cognito call failed, without anything a client may not see. */

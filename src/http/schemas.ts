@@ -86,3 +86,28 @@ function zodDetails(error: z.ZodError): ErrorDetail[] {
     return { field, problem };
   });
 }
+
+/** POST /login/challenge: the handle, and what the challenge needs (checked per challenge). */
+export const challengeBody = z.strictObject({
+  session: z
+    .string()
+    .min(1)
+    .max(8192)
+    .regex(/^[A-Za-z0-9_-]+$/, { message: "is not a challenge session" }),
+  code: z
+    .string()
+    .regex(/^[0-9]{6,8}$/, { message: "must be the digits from the message or app" })
+    .optional(),
+  newPassword: password.optional(),
+  mfaType: z.enum(["SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP"]).optional(),
+  attributes: z
+    .record(z.string().regex(/^[a-z][a-z0-9_:]{0,63}$/), z.string().max(2048))
+    .optional(),
+});
+
+/** POST /mfa/totp/verify. */
+export const mfaVerifyBody = z.strictObject({
+  code: z.string().regex(/^[0-9]{6}$/, { message: "must be the six digits from the app" }),
+});
+/** POST /mfa/disable. */
+export const mfaDisableBody = z.strictObject({ password });

@@ -1,51 +1,32 @@
-import type { Request, RequestHandler } from "express";
-import type { CallerContext } from "../cognito/context";
-import { GatewayError, isGatewayError } from "../errors";
+import type { RequestHandler } from "express";
 import { loginBody, parseBody } from "../http/schemas";
-import { callCognito, type RouteDeps } from "./deps";
+import type { RouteDeps } from "./deps";
+import { answerChallenge, passwordSignIn, stepBody } from "./sign-in";
 
 /**
- * POST /login — tokens, or one 401 invalid_credentials for an unknown address, a wrong
- * password, an unconfirmed or a disabled account. `username` is Cognito's internal username,
- * which the client needs for refresh. Every 401 feeds the account's login back-off (unknown
- * addresses exactly like existing ones); a success clears it.
+ * POST /login — tokens, a challenge (`{challenge, session, expiresIn, ...}`), or one 401
+ * invalid_credentials for an unknown address, a wrong password, an unconfirmed or a disabled
+ * account. `username` is Cognito's internal username, which the client needs for refresh. Every
+ * 401 feeds the account's login back-off (unknown addresses exactly like existing ones); a
+ * completed sign-in clears it.
  */
 export function loginRoute(deps: RouteDeps): RequestHandler {
   return async function login(req, res) {
     const body = parseBody(loginBody, req.body);
-    const context = deps.callerContext(req);
     // The back-off is recorded inside the floor, so its store calls are hidden by it too.
-    const tokens = await deps.floor(() => signIn(deps, req, body, context));
-    res.status(200).json({
-      accessToken: tokens.accessToken,
-      idToken: tokens.idToken,
-      refreshToken: tokens.refreshToken,
-      expiresIn: tokens.expiresIn,
-      tokenType: "Bearer",
-      username: tokens.username,
-    });
+    const outcome = await deps.floor(() => passwordSignIn(deps, req, body));
+    res.status(200).json(stepBody(deps, outcome));
   };
 }
 
-async function signIn(
-  deps: RouteDeps,
-  req: Request,
-  body: { email: string; password: string },
-  context: CallerContext,
-) {
-  try {
-    const result = await callCognito("login", deps, req, () =>
-      deps.cognito.login(body.email, body.password, context),
-    );
-    if (!("value" in result) || result.value.refreshToken === undefined) {
-      throw new GatewayError("invalid_credentials");
-    }
-    await deps.limits.loginOutcome(body.email, true);
-    return { ...result.value, refreshToken: result.value.refreshToken };
-  } catch (error) {
-    if (isGatewayError(error) && error.code === "invalid_credentials") {
-      await deps.limits.loginOutcome(body.email, false);
-    }
-    throw error;
-  }
+/**
+ * POST /login/challenge — answers the challenge sealed in `session`: tokens exactly as a login,
+ * or the next challenge. One 401 invalid_credentials for a wrong code and for an expired, reused
+ * or tampered handle; 400 for a malformed body or a new password that breaks the policy.
+ */
+export function challengeRoute(deps: RouteDeps): RequestHandler {
+  return async function loginChallenge(req, res) {
+    const outcome = await answerChallenge(deps, req, req.body);
+    res.status(200).json(stepBody(deps, outcome));
+  };
 }

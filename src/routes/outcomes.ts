@@ -4,7 +4,8 @@ import { GatewayError, type ErrorCode } from "../errors";
 /** What a route answers for a failed Cognito call: an error code, or one of the quiet paths. */
 export type Outcome = ErrorCode | "accepted" | "resend";
 
-export type LifecycleRoute = "register" | "confirm" | "resend" | "login" | "refresh";
+export type LifecycleRoute =
+  "register" | "confirm" | "resend" | "login" | "refresh" | "challenge" | "mfa";
 
 /**
  * Per route, the answer for each kind of Cognito failure. Within a route every account-related
@@ -65,6 +66,32 @@ export const ROUTE_OUTCOMES: Readonly<
     rejected_by_trigger: "invalid_token",
     limit: "invalid_token",
     delivery: "invalid_token",
+    throttled: "too_many_requests",
+    upstream: "upstream_unavailable",
+  },
+  // Answering a sign-in challenge: a wrong or expired code and an expired Cognito session are
+  // one answer, the same as a tampered or reused handle.
+  challenge: {
+    account: "invalid_credentials",
+    code: "invalid_credentials",
+    exists: "invalid_credentials",
+    input: "invalid_request", // e.g. a new password the pool's policy refuses
+    rejected_by_trigger: "invalid_credentials",
+    limit: "invalid_credentials",
+    delivery: "invalid_credentials",
+    throttled: "too_many_requests",
+    upstream: "upstream_unavailable",
+  },
+  // TOTP enrolment of a signed-in user: the bearer token is the account, so a refusal of it is
+  // invalid_token and a wrong code invalid_code.
+  mfa: {
+    account: "invalid_token",
+    code: "invalid_code",
+    exists: "invalid_code",
+    input: "invalid_code",
+    rejected_by_trigger: "invalid_code",
+    limit: "too_many_requests",
+    delivery: "invalid_code",
     throttled: "too_many_requests",
     upstream: "upstream_unavailable",
   },

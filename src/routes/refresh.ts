@@ -3,6 +3,7 @@ import type { RequestHandler } from "express";
 import { GatewayError } from "../errors";
 import { parseBody, refreshBody } from "../http/schemas";
 import { callCognito, type RouteDeps } from "./deps";
+import { rotateRefreshToken } from "./rotation";
 
 /** The revocation-store id of a refresh token: a hash, so the store never holds the token. */
 export function refreshTokenId(refreshToken: string): string {
@@ -10,13 +11,26 @@ export function refreshTokenId(refreshToken: string): string {
 }
 
 /**
- * POST /refresh — new access and id tokens, or 401 invalid_token for an unknown, expired or
+ * POST /refresh — new access and id tokens (plus the new refresh token when the client rotates
+ * them, see ./rotation), or 401 invalid_token for an unknown, expired or
  * revoked refresh token or a username that does not match. A token revoked at this gateway is
  * refused even if Cognito could not be told at logout.
  */
 export function refreshRoute(deps: RouteDeps): RequestHandler {
   return async function refresh(req, res) {
     const body = parseBody(refreshBody, req.body);
+    if (deps.config.signIn.refreshRotation) {
+      // The app client rotates refresh tokens: GetTokensFromRefreshToken, with reuse detection.
+      const tokens = await rotateRefreshToken(deps, req, body);
+      res.status(200).json({
+        accessToken: tokens.accessToken,
+        idToken: tokens.idToken,
+        refreshToken: tokens.refreshToken,
+        expiresIn: tokens.expiresIn,
+        tokenType: "Bearer",
+      });
+      return;
+    }
     const revoked = await deps.revocations.isRevoked({
       jti: refreshTokenId(body.refreshToken),
       sub: body.username,

@@ -4,6 +4,8 @@
  */
 import {
   ConfirmSignUpCommand,
+  RespondToAuthChallengeCommand,
+  VerifySoftwareTokenCommand,
   InitiateAuthCommand,
   ResendConfirmationCodeCommand,
   SignUpCommand,
@@ -12,10 +14,19 @@ import request from "supertest";
 import { COGNITO_ERROR_KINDS } from "../../src/cognito/errors";
 import { ROUTE_OUTCOMES, type LifecycleRoute } from "../../src/routes/outcomes";
 import { STATUS_BY_CODE } from "../../src/errors";
+import { mint } from "../auth/helpers";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { challengeSession } from "../helpers/challenges";
 
 const PASSWORD = "Corr3ct-Horse!";
-const ROUTES: Record<LifecycleRoute, { path: string; body: object; command: unknown }> = {
+type Mocked = ReturnType<typeof mockedGateway>;
+interface RouteCase {
+  path: string;
+  body: object | ((gateway: Mocked) => Promise<object>);
+  command: unknown;
+  bearer?: boolean;
+}
+const ROUTES: Record<LifecycleRoute, RouteCase> = {
   register: {
     path: "/auth/register",
     body: { email: "a@example.com", password: PASSWORD },
@@ -41,6 +52,17 @@ const ROUTES: Record<LifecycleRoute, { path: string; body: object; command: unkn
     body: { refreshToken: "rt", username: "u" },
     command: InitiateAuthCommand,
   },
+  challenge: {
+    path: "/auth/login/challenge",
+    body: async (gateway) => ({ session: await challengeSession(gateway), code: "123456" }),
+    command: RespondToAuthChallengeCommand,
+  },
+  mfa: {
+    path: "/auth/mfa/totp/verify",
+    body: { code: "123456" },
+    command: VerifySoftwareTokenCommand,
+    bearer: true,
+  },
 };
 const SUCCESS: Partial<Record<LifecycleRoute, number>> = { register: 202, resend: 202 };
 
@@ -52,12 +74,16 @@ const cases = (Object.keys(ROUTES) as LifecycleRoute[]).flatMap((route) =>
 
 describe.each(cases)("%s with %s", (route, name, outcome) => {
   it(`answers ${outcome}`, async () => {
-    const { app, cognito } = mockedGateway();
-    const { path, body, command } = ROUTES[route];
+    const gateway = mockedGateway();
+    const { app, cognito } = gateway;
+    const { path, body, command, bearer } = ROUTES[route];
+    const sent = typeof body === "function" ? await body(gateway) : body;
     cognito.on(command as typeof SignUpCommand).rejects(cognitoError(name));
     // register's resend step fails too: the answer must still be the register answer
     cognito.on(ResendConfirmationCodeCommand).rejects(cognitoError(name));
-    const res = await request(app).post(path).send(body);
+    const call = request(app).post(path);
+    if (bearer === true) void call.set("authorization", `Bearer ${mint()}`);
+    const res = await call.send(sent);
     if (outcome === "accepted" || outcome === "resend") {
       expect(res.status).toBe(SUCCESS[route]);
       expect(res.body.status).toBe("accepted");
