@@ -4,7 +4,8 @@ import { GatewayError } from "./errors";
 import type { Gateway } from "./gateway";
 import { createErrorHandler, notFound } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
-import { normaliseEmail } from "./http/schemas";
+import { jsonBody } from "./http/body";
+import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
 import { corsFor, securityHeaders } from "./http/security";
 import { healthz, readyz } from "./routes/health";
 
@@ -20,6 +21,8 @@ export interface AppOptions {
   servePage?: boolean;
   /** Local mode only: the latest confirmation code per address, for unattended clients. */
   localCodes?: (email: string) => string | undefined | Promise<string | undefined>;
+  /** Local mode only: creates a user with a temporary password, answered to the caller. */
+  localInvite?: (email: string) => Promise<string>;
 }
 
 const ROOT = resolve(__dirname, "..");
@@ -49,6 +52,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
     res.type("application/yaml").sendFile(resolve(ROOT, "openapi.yaml"));
   });
   if (options.localCodes) app.get("/_local/confirmation-code", localCodeRoute(options.localCodes));
+  if (options.localInvite)
+    app.post("/_local/invite", jsonBody(), localInviteRoute(options.localInvite));
   if (options.servePage === true) {
     app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
   }
@@ -71,6 +76,26 @@ function localCodeRoute(
     const code = email === "" ? undefined : await latestCode(email);
     if (code === undefined) throw new GatewayError("not_found");
     res.status(200).json({ email, code });
+  };
+}
+
+/**
+ * POST /_local/invite {email} — local mode only, loopback callers only (the same guard as the
+ * code endpoint): creates a user with a temporary password, as an administrator's invitation
+ * would, and answers `{email, temporaryPassword}`; the first sign-in then meets
+ * NEW_PASSWORD_REQUIRED. An existing address is 400 invalid_request.
+ */
+function localInviteRoute(invite: (email: string) => Promise<string>): RequestHandler {
+  return async function localInvite(req, res) {
+    if (!isLoopback(req.socket.remoteAddress)) throw new GatewayError("not_found");
+    const { email } = parseBody(resendBody, req.body);
+    const temporaryPassword = await invite(email).catch((error: unknown) => {
+      throw new GatewayError("invalid_request", {
+        cause: error,
+        details: [{ field: "email", problem: "already has an account" }],
+      });
+    });
+    res.set("Cache-Control", "no-store").status(200).json({ email, temporaryPassword });
   };
 }
 

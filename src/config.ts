@@ -36,6 +36,10 @@ export interface ServerConfig {
     fixedCode: string | undefined;
     /** LOCAL_COGNITO_URL: a shared emulator (`npm run local:cognito`) instead of an embedded one. */
     url: string | undefined;
+    /** `LOCAL_MFA`: MFA of the seeded pool. */
+    mfa: "off" | "optional" | "on";
+    /** `LOCAL_REFRESH_GRACE_SECONDS`: how long a rotated-out refresh token still works. */
+    refreshGraceSeconds: number;
   };
 }
 
@@ -112,6 +116,8 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       dataDir: e.string("LOCAL_DATA_DIR") ?? ".local/cognito",
       fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
       url: e.string("LOCAL_COGNITO_URL"),
+      mfa: e.oneOf("LOCAL_MFA", ["off", "optional", "on"], "off"),
+      refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", 0, 0, 60),
     },
   };
 }

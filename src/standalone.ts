@@ -67,6 +67,8 @@ export async function startGateway(
       corsOrigins: config.corsOrigins,
       servePage: config.servePage,
       ...(emulator ? { localCodes: (email: string) => emulator.codeFor(email) } : {}),
+      // The invitation needs the emulator's data, so only the embedded one offers it.
+      ...(local ? { localInvite: (email: string): Promise<string> => local.invite(email) } : {}),
     });
     // Explicit limits: 16 KiB of headers (431 beyond), and slow clients cannot hold sockets.
     const server = createServer(
@@ -114,6 +116,9 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
     dataDir: config.local.dataDir,
     logger,
     ...(config.local.fixedCode === undefined ? {} : { fixedCode: config.local.fixedCode }),
+    mfa: config.local.mfa,
+    refreshRotation: config.gateway.signIn?.refreshRotation ?? false,
+    refreshGraceSeconds: config.local.refreshGraceSeconds,
   });
   logger.warn(
     { mode: "local", emulator: local.endpoint, userPoolId: local.userPoolId },

@@ -22,6 +22,7 @@ import type { Triggers } from "cognito-local/lib/services/triggers";
 import { UserPoolServiceFactoryImpl } from "cognito-local/lib/services/userPoolService";
 import { ConfigError } from "../errors";
 import type { Logger } from "../logger";
+import { ChallengeFidelity, type LocalMfa } from "./challenges";
 import { createOtp, LocalCodeSender } from "./codes";
 import { withCognitoFidelity } from "./fidelity";
 import { createLinkRoutes, type LocalCognitoLink } from "./link";
@@ -63,6 +64,12 @@ export interface LocalCognitoOptions {
    * to callers presenting this bearer token: what gateways started with LOCAL_COGNITO_URL use.
    */
   linkToken?: string;
+  /** MFA of the seeded pool (`LOCAL_MFA`): off, optional or on. Default off. */
+  mfa?: LocalMfa;
+  /** The app client rotates refresh tokens (`COGNITO_REFRESH_ROTATION`). Default false. */
+  refreshRotation?: boolean;
+  /** Seconds a rotated-out refresh token still works (`LOCAL_REFRESH_GRACE_SECONDS`). Default 0. */
+  refreshGraceSeconds?: number;
 }
 
 /**
@@ -77,6 +84,8 @@ export interface LocalCognito extends LocalCognitoLink {
   readonly startupMs: number;
   /** Latest code sent to this address (case-insensitive), if any since start. */
   latestCode(email: string): string | undefined;
+  /** Creates a user with a temporary password (NEW_PASSWORD_REQUIRED at sign-in); answers it. */
+  invite(email: string): Promise<string>;
   /** Stops listening and drops open connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -156,7 +165,14 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     };
     const seeded = await seedPoolAndClient(ctx, services, logger);
     const issuer = `${endpoint}/${seeded.userPoolId}`;
-    const router = withCognitoFidelity(Router(services), services);
+    const challenges = new ChallengeFidelity(services, {
+      refreshRotation: options.refreshRotation ?? false,
+      refreshGraceSeconds: options.refreshGraceSeconds ?? 0,
+    });
+    await applyLocalMfa(ctx, services, seeded.userPoolId, options.mfa ?? "off");
+    const router = withCognitoFidelity(Router(services), services, (layer) =>
+      challenges.bind(layer),
+    );
     const { application: app } = createEmulatorApp(
       router,
       emulatorLogger,
@@ -208,6 +224,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       startupMs,
       latestCode: (email) => codes.latestCode(email),
       codeFor: (email) => Promise.resolve(codes.latestCode(email)),
+      invite: (email) => challenges.invite(ctx, seeded.userPoolId, email),
       close: () => (closing ??= closeServer(server)),
     };
   } catch (err: unknown) {
@@ -227,6 +244,20 @@ const createEmulatorApp = emulatorServer.createServer as unknown as (
   options: Config["ServerConfig"],
   services: Services,
 ) => { application: http.RequestListener };
+
+/** Sets the seeded pool's MfaConfiguration from `LOCAL_MFA` on every start. */
+async function applyLocalMfa(
+  ctx: Context,
+  services: Services,
+  userPoolId: string,
+  mfa: LocalMfa,
+): Promise<void> {
+  const pool = await services.cognito.getUserPool(ctx, userPoolId);
+  const setting = ({ off: "OFF", optional: "OPTIONAL", on: "ON" } as const)[mfa];
+  if (pool.options.MfaConfiguration !== setting) {
+    await pool.updateOptions(ctx, { ...pool.options, MfaConfiguration: setting });
+  }
+}
 
 const DISCOVERY_PATH = /^\/([\w-]+)\/\.well-known\/openid-configuration(?:\?.*)?$/;
 

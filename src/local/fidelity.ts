@@ -42,11 +42,18 @@ import { EMULATOR_PUBLIC_PEM, type LocalTokenContext } from "./tokens";
 /** What the fidelity layer needs from cognito-local's services. */
 export type FidelityServices = Pick<Services, "clock" | "cognito" | "messages" | "otp">;
 
-type JsonObject = Readonly<Record<string, unknown>>;
-type Shim = (ctx: Context, req: JsonObject, base: Route) => Promise<unknown>;
+export type JsonObject = Readonly<Record<string, unknown>>;
+export type Shim = (ctx: Context, req: JsonObject, base: Route) => Promise<unknown>;
+
+/** More shims built on the layer (sign-in challenges, see ./challenges); they take precedence. */
+export type FidelityExtension = (layer: FidelityLayer) => Readonly<Record<string, Shim>>;
 
 /** Wraps cognito-local's router with the fidelity shims above. */
-export function withCognitoFidelity(base: Router, services: FidelityServices): Router {
+export function withCognitoFidelity(
+  base: Router,
+  services: FidelityServices,
+  extend?: FidelityExtension,
+): Router {
   const layer = new FidelityLayer(services);
   const shims: Readonly<Record<string, Shim>> = {
     SignUp: (ctx, req, route) => layer.signUp(ctx, req, route),
@@ -61,8 +68,10 @@ export function withCognitoFidelity(base: Router, services: FidelityServices): R
     AdminUserGlobalSignOut: (ctx, req) => layer.adminUserGlobalSignOut(ctx, req),
     GetUser: (ctx, req, route) => layer.getUser(ctx, req, route),
   };
+  const extra = extend?.(layer) ?? {};
   return (target) => {
-    const shim = Object.hasOwn(shims, target) ? shims[target] : undefined;
+    const own = Object.hasOwn(extra, target) ? extra[target] : undefined;
+    const shim = own ?? (Object.hasOwn(shims, target) ? shims[target] : undefined);
     if (shim === undefined) return base(target);
     return (ctx, req: unknown) => shim(ctx, asObject(req), base(target));
   };
@@ -70,7 +79,7 @@ export function withCognitoFidelity(base: Router, services: FidelityServices): R
 
 const INCORRECT_CREDENTIALS = "Incorrect username or password.";
 
-class FidelityLayer {
+export class FidelityLayer {
   /** origin_jti of sign-ins whose access tokens were revoked (in memory: lost on restart). */
   private readonly revokedOrigins = new Set<string>();
 
@@ -312,7 +321,7 @@ class FidelityLayer {
     await pool.saveUser(ctx, { ...user, RefreshTokens: [] });
   }
 
-  private async checkSecretHash(
+  async checkSecretHash(
     ctx: Context,
     clientId: string,
     usernames: readonly string[],
@@ -333,7 +342,7 @@ class FidelityLayer {
     }
   }
 
-  private verifyAccessToken(token: string): AccessClaims {
+  verifyAccessToken(token: string): AccessClaims {
     const claims = verifyEmulatorJwt(token, "Access Token");
     const { iss, username, origin_jti: originJti } = claims;
     if (claims.token_use !== "access" || typeof iss !== "string" || typeof username !== "string") {
@@ -356,14 +365,17 @@ class FidelityLayer {
   }
 }
 
-interface AccessClaims {
+export interface AccessClaims {
   iss: string;
   username: string;
   originJti: string | undefined;
 }
 
 /** Verifies a token the emulator signed; Cognito's error texts for what goes wrong. */
-function verifyEmulatorJwt(token: string, kind: "Access Token" | "Refresh Token"): jwt.JwtPayload {
+export function verifyEmulatorJwt(
+  token: string,
+  kind: "Access Token" | "Refresh Token",
+): jwt.JwtPayload {
   try {
     const payload = jwt.verify(token, EMULATOR_PUBLIC_PEM, { algorithms: ["RS256"] });
     if (typeof payload === "string") throw new Error("not a JSON payload");
@@ -382,7 +394,7 @@ function originOf(token: string): string | undefined {
 }
 
 /** Adds Cognito's ExpiresIn (seconds, from the access token) and TokenType to a sign-in result. */
-function withTokenMetadata(result: unknown): unknown {
+export function withTokenMetadata(result: unknown): unknown {
   if (!isObject(result) || !isObject(result.AuthenticationResult)) return result;
   const auth = result.AuthenticationResult;
   if (typeof auth.AccessToken !== "string") return result;
@@ -401,7 +413,7 @@ function withTokenMetadata(result: unknown): unknown {
 }
 
 /** Cognito's password policy check, with its error texts. */
-function checkPasswordPolicy(
+export function checkPasswordPolicy(
   password: string,
   policy: NonNullable<UserPool["Policies"]>["PasswordPolicy"],
 ): void {
@@ -461,7 +473,7 @@ function text(req: JsonObject, key: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-function required(req: JsonObject, key: string): string {
+export function required(req: JsonObject, key: string): string {
   const value = text(req, key);
   if (value === undefined) {
     throw new InvalidParameterError(
@@ -471,7 +483,7 @@ function required(req: JsonObject, key: string): string {
   return value;
 }
 
-function stringRecord(value: unknown): Record<string, string> | undefined {
+export function stringRecord(value: unknown): Record<string, string> | undefined {
   if (!isObject(value)) return undefined;
   const entries = Object.entries(value).filter(
     (entry): entry is [string, string] => typeof entry[1] === "string",
@@ -479,7 +491,7 @@ function stringRecord(value: unknown): Record<string, string> | undefined {
   return Object.fromEntries(entries);
 }
 
-function sameString(a: string, b: string): boolean {
+export function sameString(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);

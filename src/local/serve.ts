@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     logger,
     linkToken,
     ...(config.local.fixedCode === undefined ? {} : { fixedCode: config.local.fixedCode }),
+    mfa: config.local.mfa,
+    refreshRotation: config.gateway.signIn?.refreshRotation ?? false,
+    refreshGraceSeconds: config.local.refreshGraceSeconds,
   });
   const removeLink = writeLinkFile(dataDir, {
     endpoint: local.endpoint,
