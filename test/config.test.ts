@@ -10,7 +10,13 @@ describe("loadConfig", () => {
     expect(config.port).toBe(3000);
     expect(config.host).toBe("127.0.0.1");
     expect(config.gateway.responseFloorMs).toBe(150);
-    expect(config.local).toEqual({ port: 9229, dataDir: ".local/cognito", fixedCode: undefined });
+    expect(config.local).toEqual({
+      port: 9229,
+      dataDir: ".local/cognito",
+      fixedCode: undefined,
+      mfa: "off",
+      refreshGraceSeconds: 0,
+    });
   });
 
   it("switches to Cognito mode when a pool is set, page off, real floor", () => {

@@ -217,12 +217,16 @@ describe("login", () => {
     expect(bodies.size).toBe(1);
   });
 
-  it("refuses an auth challenge (MFA) as invalid_credentials", async () => {
+  it("answers an auth challenge (MFA) with the gateway's handle (see challenges.test.ts)", async () => {
     const { app, cognito } = mockedGateway();
     cognito.on(InitiateAuthCommand).resolves({ ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s" });
     const res = await request(app).post("/auth/login").send({ email: EMAIL, password: PASSWORD });
-    expect(res.status).toBe(401);
-    expect(res.body.error.code).toBe("invalid_credentials");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      challenge: "SOFTWARE_TOKEN_MFA",
+      session: expect.any(String),
+      expiresIn: 180,
+    });
   });
 });
 
