@@ -41,6 +41,7 @@ import {
   waitFor200,
   whole,
 } from "./bench-lib";
+import { runScaleOutBench, type ScaleOutResult } from "./bench-scaleout";
 import { runVerifyBench, type VerifyBenchResult } from "./bench-verify";
 
 const ROOT = resolve(__dirname, "..");
@@ -56,6 +57,13 @@ interface Plan {
   readonly latency: { blocks: number; perBlock: number; warmup: number };
   readonly throughput: { connections: number; warmupSec: number; durationSec: number };
   readonly starts: number;
+  /** Scale-out row: HAProxy over three instances against one instance direct. */
+  readonly scaleOut: {
+    connections: number;
+    warmupSec: number;
+    durationSec: number;
+    rounds: number;
+  };
 }
 
 const FULL: Plan = {
@@ -66,6 +74,7 @@ const FULL: Plan = {
   latency: { blocks: 5, perBlock: 300, warmup: 200 },
   throughput: { connections: 50, warmupSec: 1, durationSec: 3 },
   starts: 3,
+  scaleOut: { connections: 50, warmupSec: 1, durationSec: 3, rounds: 3 },
 };
 
 const QUICK: Plan = {
@@ -76,6 +85,7 @@ const QUICK: Plan = {
   latency: { blocks: 2, perBlock: 100, warmup: 50 },
   throughput: { connections: 50, warmupSec: 1, durationSec: 1 },
   starts: 1,
+  scaleOut: { connections: 50, warmupSec: 1, durationSec: 1, rounds: 1 },
 };
 
 /** Goals of issue #4. */
@@ -176,6 +186,7 @@ interface Results {
   readonly routes: RouteBenchResult;
   readonly product: ProductBenchResult;
   readonly starts: { name: string; medianMs: number; samples: number[] }[];
+  readonly scaleOut: ScaleOutResult;
 }
 
 interface Goal {
@@ -200,7 +211,7 @@ function report(
   plan: Plan,
   header: string,
 ): { markdown: string; goals: Goal[]; result: string } {
-  const { verify, routes, product, starts } = results;
+  const { verify, routes, product, starts, scaleOut } = results;
   const goals: Goal[] = [];
   const goal = (name: string, met: boolean) => {
     goals.push({ name, met });
@@ -378,6 +389,8 @@ function report(
     "",
     markdownTable(["command", "median", "runs", "goal", ""], startRows),
     "",
+    ...scaleOutSection(scaleOut, plan),
+    "",
     `Goals met: ${met}/${goals.length}${
       goals.some((g) => !g.met)
         ? ` (missed: ${goals
@@ -401,9 +414,35 @@ function report(
     `register_overhead_p50_ms=${r2(overhead.register.p50)}`,
     `rss_200c_mb=${fixed(rss.peakMb, 0)}`,
     `start_ready_ms=${fixed(npmStart, 0)}`,
+    `scaleout_haproxy${String(scaleOut.instances)}_vs_direct1=${r2(scaleOut.ratio)}`,
     `goals_met=${met}/${goals.length}`,
   ].join(" ");
   return { markdown, goals, result };
+}
+
+/** Section 6: the scale-out ratio, with what bounds it on this machine. */
+function scaleOutSection(s: ScaleOutResult, plan: Plan): string[] {
+  const p = plan.scaleOut;
+  const row = (name: string, f: ScaleOutResult["direct"], vs: string) => [
+    name,
+    whole(f.rate),
+    vs,
+    fixed(f.cpuUsPerReq, 0),
+    ms(f.p99Ms, 0),
+  ];
+  return [
+    `### 6. Scale-out through HAProxy (scripts/cluster.ts, as \`npm run demo:cluster\` starts it: redis-server, the shared emulator, ${String(s.instances)} gateway instances, HAProxy round-robin; GET /auth/me with one valid token, autocannon ${String(p.connections)} connections, ${String(p.rounds)} rounds × ${String(p.durationSec)} s per variant, alternating)`,
+    "",
+    `Ratio per round: ${s.ratioByRound.map((r) => fixed(r, 2)).join(" / ")}. CPU/req counts every process that served the variant (the instance alone, or HAProxy plus all instances). On ${String(os.availableParallelism())} cores shared with the load generator, HAProxy and the other instances, extra instances cannot add cores: the ratio shows the cost of the balancer hop, not the scale-out a machine with free cores would give.`,
+    "",
+    markdownTable(
+      ["variant", "req/s", "vs one direct", "CPU µs/req", "p99"],
+      [
+        row("one instance, direct", s.direct, "1.00×"),
+        row(`HAProxy → ${String(s.instances)} instances`, s.balanced, x(s.ratio)),
+      ],
+    ),
+  ];
 }
 
 function machineHeader(quick: boolean): string {
@@ -462,7 +501,10 @@ async function main(): Promise<void> {
   log("5/5 start to ready");
   const starts = await runStartBench(plan.starts);
 
-  const { markdown, result } = report({ verify, routes, product, starts }, plan, header);
+  log("6. scale-out: HAProxy over three instances against one instance direct");
+  const scaleOut = await runScaleOutBench({ ...plan.scaleOut, log });
+
+  const { markdown, result } = report({ verify, routes, product, starts, scaleOut }, plan, header);
   const footer = `\nWhole run: ${fixed((performance.now() - started) / 1000, 0)} s; load average at the end ${os
     .loadavg()
     .map((l) => l.toFixed(2))

@@ -50,6 +50,8 @@ export interface Cluster {
   readonly emulatorUrl: string;
   /** REDIS_URL, when Redis runs. */
   readonly redisUrl: string | undefined;
+  /** HAProxy's process id (one process, several threads). */
+  readonly haproxyPid: number;
   /** Temporary directory with haproxy.cfg, data and one log file per process. */
   readonly dir: string;
   /** Stops everything it started (HAProxy first, Redis last) and removes the directory. */
@@ -97,9 +99,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       instances.push(instance);
     }
     log(`${String(count)} gateway instances: ${instances.map((g) => g.url).join(", ")}`);
-    const url = await startHaproxy(dir, instances, children);
-    log(`HAProxy round-robin: ${url}`);
-    return { url, instances, emulatorUrl, redisUrl, dir, stop };
+    const haproxy = await startHaproxy(dir, instances, children);
+    log(`HAProxy round-robin: ${haproxy.url}`);
+    return {
+      url: haproxy.url,
+      haproxyPid: haproxy.pid,
+      instances,
+      emulatorUrl,
+      redisUrl,
+      dir,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -221,7 +231,7 @@ async function startHaproxy(
   dir: string,
   instances: readonly ClusterInstance[],
   children: Child[],
-): Promise<string> {
+): Promise<{ url: string; pid: number }> {
   const binary = findBinary("haproxy");
   if (binary === undefined) {
     throw new Error("haproxy is not installed: apt-get install haproxy (see .ci/run)");
@@ -251,7 +261,7 @@ async function startHaproxy(
     child,
     "haproxy",
   );
-  return url;
+  return { url, pid: child.pid };
 }
 
 function logFile(dir: string, name: string): number {
