@@ -115,7 +115,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       port: e.int("LOCAL_COGNITO_PORT", 9229, 0, 65535),
       dataDir: e.string("LOCAL_DATA_DIR") ?? ".local/cognito",
       fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
-      url: e.string("LOCAL_COGNITO_URL"),
+      url: localCognitoUrl(e.string("LOCAL_COGNITO_URL"), mode),
       mfa: e.oneOf("LOCAL_MFA", ["off", "optional", "on"], "off"),
       refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", 0, 0, 60),
     },
@@ -159,6 +159,15 @@ function sessionSecret(e: EnvReader): { sessionSecret?: readonly string[] } {
     return {};
   }
   return { sessionSecret: [current, ...previous] };
+}
+
+function localCognitoUrl(value: string | undefined, mode: Mode): string | undefined {
+  if (value !== undefined && mode !== "local") {
+    throw new ConfigError(
+      "LOCAL_COGNITO_URL is for local mode, but COGNITO_USER_POOL_ID is set: unset one of them.",
+    );
+  }
+  return value;
 }
 
 function stateDir(value: string | undefined): string | undefined {

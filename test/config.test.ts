@@ -41,6 +41,20 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 
+  it("journals revocations to .local/state unless LOCAL_STATE_DIR says otherwise", () => {
+    expect(loadConfig({}).stateDir).toBe(".local/state");
+    expect(loadConfig({ LOCAL_STATE_DIR: "/var/lib/gw" }).stateDir).toBe("/var/lib/gw");
+    expect(loadConfig({ LOCAL_STATE_DIR: "off" }).stateDir).toBeUndefined();
+  });
+
+  it("takes LOCAL_COGNITO_URL in local mode only", () => {
+    const url = "http://127.0.0.1:9229";
+    expect(loadConfig({ LOCAL_COGNITO_URL: url }).local.url).toBe(url);
+    expect(() =>
+      loadConfig({ LOCAL_COGNITO_URL: url, COGNITO_USER_POOL_ID: "eu-west-1_AbC" }),
+    ).toThrow(/LOCAL_COGNITO_URL/);
+  });
+
   it("turns every rate limit off with RATE_LIMIT=off", () => {
     expect(loadConfig({ RATE_LIMIT: "off" }).gateway.rateLimit).toBe(false);
   });
