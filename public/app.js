@@ -22,6 +22,8 @@
     attributes: "Attributes",
     refreshToken: "Session",
     username: "Session",
+    newPassword: "New password",
+    mfaType: "Method",
   };
 
   function byId(id) {
@@ -464,6 +466,7 @@
         body: { email: box.email.value, password: box.password.value },
       }).then(function (result) {
         if (!result.ok) return { login: result };
+        if (result.data && result.data.challenge) return { login: result, challenge: result.data };
         var tokens = result.data || {};
         session = {
           email: box.email.value.trim().toLowerCase(),
@@ -483,6 +486,10 @@
         return;
       }
       clearPasswords();
+      if (outcome.challenge) {
+        showChallenge(outcome.challenge, box.email.value.trim().toLowerCase());
+        return;
+      }
       if (!outcome.me.ok) {
         session = null;
         showError(box, describe(outcome.me));
@@ -506,6 +513,8 @@
         var tokens = result.data || {};
         session.accessToken = tokens.accessToken;
         session.idToken = tokens.idToken;
+        // With refresh-token rotation the gateway answers a new refresh token: keep only it.
+        if (tokens.refreshToken) session.refreshToken = tokens.refreshToken;
         session.expiresAt = expiresAt(tokens.expiresIn);
         return loadMe().then(function (me) {
           return { refresh: result, me: me };
@@ -545,6 +554,261 @@
       showError(box, describe(result));
     });
   }
+
+  // ---------------------------------------------------------------- sign-in challenges and MFA
+  // Cognito may ask for more than a password: a new password (invited users), a code (app, SMS,
+  // e-mail), a choice of method, or enrolling an authenticator app. The gateway's `session`
+  // handle is single use, so a wrong code sends the person back to the password step.
+
+  var CHALLENGE_PROMPTS = {
+    NEW_PASSWORD_REQUIRED: "Choose a new password to finish signing in.",
+    SOFTWARE_TOKEN_MFA: "Enter the 6-digit code from your authenticator app.",
+    SMS_MFA: "Enter the code we sent by text message to ",
+    EMAIL_OTP: "Enter the code we sent by email to ",
+    SELECT_MFA_TYPE: "Choose how to receive your sign-in code.",
+    MFA_SETUP:
+      "Two-step sign-in is required. Scan this QR code with an authenticator app, then enter the code it shows.",
+  };
+  var MFA_LABELS = {
+    SOFTWARE_TOKEN_MFA: "Authenticator app",
+    SMS_MFA: "Text message",
+    EMAIL_OTP: "Email",
+  };
+
+  var mfa = {
+    section: byId("challenge-section"),
+    heading: byId("challenge-heading"),
+    form: byId("challenge-form"),
+    prompt: byId("challenge-prompt"),
+    qr: byId("challenge-qr"),
+    secret: byId("challenge-secret"),
+    codeField: byId("challenge-code-field"),
+    code: byId("challenge-code"),
+    passwordField: byId("challenge-password-field"),
+    newPassword: byId("challenge-new-password"),
+    options: byId("challenge-options"),
+    cancel: byId("challenge-cancel"),
+    error: byId("challenge-error"),
+    status: byId("challenge-status"),
+  };
+  var totp = {
+    form: byId("totp-form"),
+    start: byId("totp-start"),
+    enrol: byId("totp-enrol"),
+    qr: byId("totp-qr"),
+    secret: byId("totp-secret"),
+    code: byId("totp-code"),
+    password: byId("totp-disable-password"),
+    disable: byId("totp-disable"),
+    error: byId("totp-error"),
+    status: byId("totp-status"),
+  };
+  var pendingChallenge = null;
+
+  /** Draws an otpauth:// URI as a QR code (qrcode-generator, served from this origin) into `box`. */
+  function drawQr(box, uri, secretBox, secret) {
+    box.textContent = "";
+    if (typeof window.qrcode === "function") {
+      var qr = window.qrcode(0, "M");
+      qr.addData(uri);
+      qr.make();
+      var size = qr.getModuleCount();
+      var scale = 4;
+      var canvas = document.createElement("canvas");
+      canvas.width = canvas.height = (size + 8) * scale;
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", "QR code for your authenticator app");
+      var context = canvas.getContext("2d");
+      context.fillStyle = "#fff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.fillStyle = "#000";
+      for (var row = 0; row < size; row += 1) {
+        for (var col = 0; col < size; col += 1) {
+          if (qr.isDark(row, col))
+            context.fillRect((col + 4) * scale, (row + 4) * scale, scale, scale);
+        }
+      }
+      box.appendChild(canvas);
+    }
+    box.hidden = false;
+    secretBox.textContent = "Or type this key: " + secret;
+    secretBox.hidden = false;
+  }
+
+  /** Shows a challenge the gateway answered instead of tokens. */
+  function showChallenge(challenge, email) {
+    pendingChallenge = { data: challenge, email: email };
+    clearMessages(mfa);
+    var name = challenge.challenge;
+    var prompt = CHALLENGE_PROMPTS[name] || "Continue signing in.";
+    if (challenge.destination) prompt += challenge.destination + ".";
+    mfa.prompt.textContent = prompt;
+    mfa.qr.hidden = mfa.secret.hidden = true;
+    mfa.codeField.hidden = name === "NEW_PASSWORD_REQUIRED" || name === "SELECT_MFA_TYPE";
+    mfa.passwordField.hidden = name !== "NEW_PASSWORD_REQUIRED";
+    mfa.options.hidden = name !== "SELECT_MFA_TYPE";
+    mfa.options.textContent = "";
+    if (name === "SELECT_MFA_TYPE") {
+      (challenge.options || []).forEach(function (option, index) {
+        var label = document.createElement("label");
+        var input = document.createElement("input");
+        input.type = "radio";
+        input.name = "challenge-mfa-type";
+        input.value = option;
+        input.checked = index === 0;
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(" " + (MFA_LABELS[option] || option)));
+        mfa.options.appendChild(label);
+      });
+    }
+    if (name === "MFA_SETUP") drawQr(mfa.qr, challenge.otpauthUri, mfa.secret, challenge.secret);
+    mfa.code.value = "";
+    mfa.newPassword.value = "";
+    ui.signedOut.hidden = true;
+    mfa.section.hidden = false;
+    mfa.heading.focus();
+  }
+
+  function endChallenge(text) {
+    pendingChallenge = null;
+    mfa.section.hidden = true;
+    ui.signedOut.hidden = false;
+    if (text) showError(ui.login, text);
+    ui.login.password.focus();
+  }
+
+  /** The answer body for the pending challenge, or null after marking what is missing. */
+  function challengeAnswer() {
+    var name = pendingChallenge.data.challenge;
+    var body = { session: pendingChallenge.data.session };
+    if (name === "NEW_PASSWORD_REQUIRED") {
+      if (!mfa.newPassword.value)
+        return markInvalid(mfa, mfa.newPassword, "Enter a new password.") && null;
+      body.newPassword = mfa.newPassword.value;
+    } else if (name === "SELECT_MFA_TYPE") {
+      var chosen = mfa.options.querySelector("input:checked");
+      body.mfaType = chosen ? chosen.value : "";
+    } else {
+      var code = mfa.code.value.replace(/\s/g, "");
+      if (!/^\d{6,8}$/.test(code))
+        return markInvalid(mfa, mfa.code, "Enter the code: 6 to 8 digits.") && null;
+      body.code = code;
+    }
+    return body;
+  }
+
+  /** Completes a sign-in with the tokens a challenge answer returned. */
+  function finishSignIn(result, email) {
+    var tokens = result.data || {};
+    session = {
+      email: email,
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      refreshToken: tokens.refreshToken,
+      username: tokens.username,
+      expiresAt: expiresAt(tokens.expiresIn),
+    };
+    return loadMe().then(function (me) {
+      pendingChallenge = null;
+      mfa.section.hidden = true;
+      if (!me.ok) {
+        session = null;
+        ui.signedOut.hidden = false;
+        showError(ui.login, describe(me));
+        return;
+      }
+      showSignedIn(me.data || {});
+      showStatus(ui.accountBox, "You are logged in.");
+      ui.accountHeading.focus();
+    });
+  }
+
+  function onChallenge(event) {
+    event.preventDefault();
+    clearMessages(mfa);
+    if (!pendingChallenge) return endChallenge();
+    var body = challengeAnswer();
+    if (!body) return;
+    var email = pendingChallenge.email;
+    busy(mfa, function () {
+      return callApi("POST", "/login/challenge", { body: body });
+    }).then(function (result) {
+      if (result.ok && result.data && result.data.challenge)
+        return showChallenge(result.data, email);
+      if (result.ok) return finishSignIn(result, email);
+      if (result.status === 400) {
+        return showResultError(mfa, result, { newPassword: mfa.newPassword, mfaType: mfa.options });
+      }
+      // 401: a wrong code, or the handle expired or was used: start again with the password.
+      endChallenge(
+        result.status === 401
+          ? "That code did not work, or the sign-in timed out. Enter your password again."
+          : describe(result),
+      );
+    });
+  }
+
+  /** Signed-in: start enrolling an authenticator app. */
+  function onTotpStart() {
+    clearMessages(totp);
+    if (!session) return sessionEnded({ error: { code: "invalid_token" } });
+    busy(totp, function () {
+      return callApi("POST", "/mfa/totp", { token: session.accessToken, body: {} });
+    }).then(function (result) {
+      if (!result.ok) return showError(totp, describe(result));
+      drawQr(totp.qr, result.data.otpauthUri, totp.secret, result.data.secret);
+      totp.enrol.hidden = false;
+      totp.code.value = "";
+      totp.code.focus();
+      showStatus(totp, "Scan the QR code, then enter the code your app shows.");
+    });
+  }
+
+  function onTotpVerify(event) {
+    event.preventDefault();
+    clearMessages(totp);
+    if (!session) return sessionEnded({ error: { code: "invalid_token" } });
+    var code = totp.code.value.replace(/\s/g, "");
+    if (!/^\d{6}$/.test(code)) return markInvalid(totp, totp.code, "Enter the 6-digit code.");
+    busy(totp, function () {
+      return callApi("POST", "/mfa/totp/verify", {
+        token: session.accessToken,
+        body: { code: code },
+      });
+    }).then(function (result) {
+      if (!result.ok) return showResultError(totp, result, { code: totp.code });
+      totp.enrol.hidden = true;
+      totp.qr.hidden = totp.secret.hidden = true;
+      showStatus(
+        totp,
+        "Two-step sign-in is on. Next time you sign in, enter a code from your app.",
+      );
+    });
+  }
+
+  function onTotpDisable() {
+    clearMessages(totp);
+    if (!session) return sessionEnded({ error: { code: "invalid_token" } });
+    if (!totp.password.value) return markInvalid(totp, totp.password, "Enter your password.");
+    busy(totp, function () {
+      return callApi("POST", "/mfa/disable", {
+        token: session.accessToken,
+        body: { password: totp.password.value },
+      });
+    }).then(function (result) {
+      totp.password.value = "";
+      if (!result.ok) return showResultError(totp, result, { password: totp.password });
+      showStatus(totp, "Two-step sign-in is off.");
+    });
+  }
+
+  mfa.form.addEventListener("submit", onChallenge);
+  mfa.cancel.addEventListener("click", function () {
+    endChallenge();
+  });
+  totp.start.addEventListener("click", onTotpStart);
+  totp.form.addEventListener("submit", onTotpVerify);
+  totp.disable.addEventListener("click", onTotpDisable);
 
   ui.signup.form.addEventListener("submit", onSignUp);
   ui.confirm.form.addEventListener("submit", onConfirm);

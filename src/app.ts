@@ -55,6 +55,10 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   if (options.localInvite)
     app.post("/_local/invite", jsonBody(), localInviteRoute(options.localInvite));
   if (options.servePage === true) {
+    // The QR code library of the page's authenticator enrolment, from this origin (CSP 'self').
+    app.get("/vendor/qrcode-generator.js", (_req, res) => {
+      res.type("text/javascript").sendFile(require.resolve("qrcode-generator"));
+    });
     app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
   }
   app.use(options.basePath ?? "/auth", gateway.router);

@@ -36,7 +36,7 @@ describe("Postman collection", () => {
   let gateway: Gateway | undefined;
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
+    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
   }, 60_000);
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import YAML from "yaml";
 import { startTestGateway } from "../helpers/gateway";
+import { totpCode } from "../helpers/local-client";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DOCUMENT_PATH = path.join(ROOT, "openapi.yaml");
@@ -50,6 +51,13 @@ const NOT_PRODUCED: Readonly<Record<string, string>> = {
   "GET /auth/me 500": "needs an unexpected failure inside the gateway",
   "POST /auth/logout 403": "needs a gateway configured to require scopes or groups",
   "GET /auth/me 403": "needs a gateway configured to require scopes or groups",
+  "POST /auth/login/challenge 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/mfa/totp 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/mfa/totp/verify 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/mfa/disable 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/login/challenge 503":
+    "a challenge handle needs a sign-in, which needs Cognito up (test/routes/error-mapping.test.ts covers it)",
+  "POST /_local/invite 404": "needs a caller that is not on this machine",
 };
 
 const doc = YAML.parse(DOCUMENT_TEXT) as OpenApiDocument;
@@ -257,6 +265,11 @@ describe("openapi.yaml against a local gateway", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         "/_local/confirmation-code",
+        "/_local/invite",
+        "/auth/login/challenge",
+        "/auth/mfa/disable",
+        "/auth/mfa/totp",
+        "/auth/mfa/totp/verify",
         "/auth/confirm",
         "/auth/confirm/resend",
         "/auth/login",
@@ -488,6 +501,19 @@ describe("openapi.yaml against a rate-limited gateway", () => {
     await until429("/auth/logout", 1, () =>
       call(gateway!.url, "post", "/auth/logout", { token: session.accessToken, body: refresh }),
     );
+    const token = session.accessToken;
+    const limited: [string, unknown, string | undefined][] = [
+      ["/auth/login/challenge", { session: "x", code: "123456" }, undefined],
+      ["/auth/mfa/totp", {}, token],
+      ["/auth/mfa/totp/verify", { code: "123456" }, token],
+      ["/auth/mfa/disable", { password: PASSWORD }, token],
+      ["/_local/invite", { email: session.email }, undefined],
+    ];
+    for (const [route, body, bearer] of limited) {
+      await until429(route, 1, () =>
+        call(gateway!.url, "post", route, { body, ...(bearer ? { token: bearer } : {}) }),
+      );
+    }
   }, 60_000);
 });
 
@@ -504,6 +530,7 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
 
   test("lifecycle routes answer 503 with Retry-After, and /readyz answers 503", async () => {
     const session = await freshSession(gateway!, "down");
+    const spare = await freshSession(gateway!, "down-mfa");
     await gateway!.running.local?.close(); // the emulator stops answering; the gateway stays up
     const bodies: Record<string, unknown> = {
       "/auth/register": { email: `down+new-${Date.now()}@example.com`, password: PASSWORD },
@@ -522,12 +549,95 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
       body: { refreshToken: session.refreshToken },
     });
     expect(logout.status).toBe(204); // local revocation holds even when Cognito is down
+    const mfaBodies: Record<string, unknown> = {
+      "/auth/mfa/totp": {},
+      "/auth/mfa/totp/verify": { code: "123456" },
+      "/auth/mfa/disable": { password: PASSWORD },
+    };
+    const other = spare.accessToken;
+    for (const [route, body] of Object.entries(mfaBodies)) {
+      const reply = await call(gateway!.url, "post", route, { body, token: other });
+      expect([route, errorCode(reply)]).toEqual([route, "upstream_unavailable"]);
+    }
     const ready = await call(gateway!.url, "get", "/readyz");
     expect(ready.status).toBe(503);
     expect(ready.body).toEqual({
       status: "unavailable",
       checks: { keys: "ok", cognito: "unreachable" },
     });
+  }, 60_000);
+});
+
+describe("openapi.yaml: sign-in challenges, MFA and the local invitation", () => {
+  let gateway: Gateway | undefined;
+  const send = (method: Method, docPath: string, options?: CallOptions) =>
+    call(gateway!.url, method, docPath, options);
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  test("TOTP enrolment, an MFA sign-in, turning it off, and an invitation answer as documented", async () => {
+    const session = await freshSession(gateway!, "mfa");
+    const token = session.accessToken;
+    expect((await send("post", "/auth/mfa/totp", { body: {} })).status).toBe(401);
+    const enrol = await send("post", "/auth/mfa/totp", { token, body: {} });
+    const secret = String(enrol.body.secret);
+    const bad = await send("post", "/auth/mfa/totp/verify", { token, body: { code: "000000" } });
+    expect(errorCode(bad)).toBe("invalid_code");
+    expect((await send("post", "/auth/mfa/totp/verify", { token, body: {} })).status).toBe(400);
+    expect((await send("post", "/auth/mfa/totp/verify", { body: { code: "000000" } })).status).toBe(
+      401,
+    );
+    const verified = await send("post", "/auth/mfa/totp/verify", {
+      token,
+      body: { code: totpCode(secret) },
+    });
+    expect(verified.status).toBe(204);
+
+    const credentials = { email: session.email, password: PASSWORD };
+    const challenge = await send("post", "/auth/login", { body: credentials });
+    expect(challenge.body.challenge).toBe("SOFTWARE_TOKEN_MFA");
+    const malformed = await send("post", "/auth/login/challenge", { body: { code: "1" } });
+    expect(errorCode(malformed)).toBe("invalid_request");
+    const wrong = await send("post", "/auth/login/challenge", {
+      body: { session: challenge.body.session, code: "000000" },
+    });
+    expect(errorCode(wrong)).toBe("invalid_credentials");
+    const next = await send("post", "/auth/login", { body: credentials });
+    const signedIn = await send("post", "/auth/login/challenge", {
+      body: { session: next.body.session, code: totpCode(secret) },
+    });
+    expect(signedIn.status).toBe(200);
+
+    const fresh = String(signedIn.body.accessToken);
+    expect((await send("post", "/auth/mfa/disable", { token: fresh, body: {} })).status).toBe(400);
+    expect((await send("post", "/auth/mfa/disable", { body: { password: PASSWORD } })).status).toBe(
+      401,
+    );
+    const wrongPassword = await send("post", "/auth/mfa/disable", {
+      token: fresh,
+      body: { password: "Wrong-Pw1!" },
+    });
+    expect(errorCode(wrongPassword)).toBe("invalid_credentials");
+    const off = await send("post", "/auth/mfa/disable", {
+      token: fresh,
+      body: { password: PASSWORD },
+    });
+    expect(off.status).toBe(204);
+
+    const invited = `invited+${Date.now()}@example.com`;
+    const invite = await send("post", "/_local/invite", { body: { email: invited } });
+    expect(invite.status).toBe(200);
+    expect((await send("post", "/_local/invite", { body: { email: invited } })).status).toBe(400);
+    const first = await send("post", "/auth/login", {
+      body: { email: invited, password: String(invite.body.temporaryPassword) },
+    });
+    expect(first.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
   }, 60_000);
 });
 

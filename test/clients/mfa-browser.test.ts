@@ -1,0 +1,121 @@
+/**
+ * Two-step sign-in through the account page in Chromium, against a local-mode gateway with
+ * LOCAL_MFA=optional: enrol an authenticator app from the signed-in page (QR code drawn in the
+ * page), sign in again answering SOFTWARE_TOKEN_MFA with a code the test computes from the
+ * secret, turn it off; and an invited user's forced new password. No console errors, no CSP
+ * violations.
+ */
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, press, shot, watch } from "../helpers/browser";
+import { startTestGateway } from "../helpers/gateway";
+import { LOCAL_PASSWORD, confirmedAccount, totpCode, uniqueEmail } from "../helpers/local-client";
+
+type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+
+describe("two-step sign-in on the account page in Chromium", () => {
+  let gateway: Gateway | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+  });
+
+  async function logIn(page: Page, email: string, password: string) {
+    const login = page.getByRole("region", { name: "Log in", exact: true });
+    await login.getByLabel("Email").fill(email);
+    await login.getByLabel("Password").fill(password);
+    return press(page, login.getByRole("button", { name: "Log in" }), "/auth/login");
+  }
+
+  test("enrol an authenticator app, sign in with its code, turn it off", async () => {
+    const { url } = gateway!;
+    const page = await (await browser!.newContext()).newPage();
+    const seen = await watch(page, url);
+    const email = uniqueEmail("browser-mfa");
+    await confirmedAccount(gateway!, email);
+    await page.goto(`${url}/`);
+    expect(await logIn(page, email, LOCAL_PASSWORD)).toBe(200);
+    const account = page.getByRole("region", { name: "You are signed in" });
+    await account.getByRole("button", { name: "Set up authenticator app" }).click();
+    await account.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
+    const keyText = await account.getByText(/^Or type this key: /).textContent();
+    const secret = (keyText ?? "").replace("Or type this key: ", "").trim();
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await shot(page, "mfa-01-enrol");
+    await account.getByLabel("Code from the app").fill(totpCode(secret));
+    expect(
+      await press(page, account.getByRole("button", { name: "Turn on" }), "/auth/mfa/totp/verify"),
+    ).toBe(204);
+    await account.getByText(/Two-step sign-in is on/).waitFor();
+
+    await press(page, account.getByRole("button", { name: "Log out" }), "/auth/logout");
+    expect(await logIn(page, email, LOCAL_PASSWORD)).toBe(200);
+    const challenge = page.getByRole("region", { name: "Finish signing in" });
+    await challenge.getByText(/authenticator app/).waitFor();
+    await shot(page, "mfa-02-challenge");
+    await challenge.getByLabel("Code").fill(totpCode(secret));
+    expect(
+      await press(
+        page,
+        challenge.getByRole("button", { name: "Continue" }),
+        "/auth/login/challenge",
+      ),
+    ).toBe(200);
+    await account.waitFor();
+
+    await account.getByLabel("Password (to turn it off)").fill(LOCAL_PASSWORD);
+    expect(
+      await press(
+        page,
+        account.getByRole("button", { name: "Turn off two-step sign-in" }),
+        "/auth/mfa/disable",
+      ),
+    ).toBe(204);
+    await account.getByText("Two-step sign-in is off.").waitFor();
+    expect(seen.problems).toEqual([]);
+    expect(seen.violations).toEqual([]);
+  }, 60_000);
+
+  test("an invited user chooses a new password at first sign-in", async () => {
+    const { url } = gateway!;
+    const page = await (await browser!.newContext()).newPage();
+    const seen = await watch(page, url);
+    const email = uniqueEmail("browser-invited");
+    const invite = await fetch(`${url}/_local/invite`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email }),
+    });
+    const { temporaryPassword } = (await invite.json()) as { temporaryPassword: string };
+    await page.goto(`${url}/`);
+    expect(await logIn(page, email, temporaryPassword)).toBe(200);
+    const challenge = page.getByRole("region", { name: "Finish signing in" });
+    await challenge.getByLabel("New password").fill("weak");
+    expect(
+      await press(
+        page,
+        challenge.getByRole("button", { name: "Continue" }),
+        "/auth/login/challenge",
+      ),
+    ).toBe(400);
+    await challenge.getByLabel("New password").fill("Br4nd-new-Pw!");
+    expect(
+      await press(
+        page,
+        challenge.getByRole("button", { name: "Continue" }),
+        "/auth/login/challenge",
+      ),
+    ).toBe(200);
+    await shot(page, "mfa-03-new-password-done");
+    const account = page.getByRole("region", { name: "You are signed in" });
+    await account.waitFor();
+    expect(seen.problems).toEqual([]);
+    expect(seen.violations).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,95 @@
+/**
+ * Chromium for the page tests: Debian's /usr/bin/chromium driven by playwright-core, a watch for
+ * console errors and CSP violations, screenshots, and small waiting helpers.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const SCREENSHOTS = path.join(__dirname, "..", "..", "artifacts", "screenshots");
+/** Console errors and warnings, page errors and CSP violations seen by one page. */
+export interface PageWatch {
+  problems: string[];
+  violations: string[];
+}
+
+/**
+ * Collects everything that would mean the page is broken. Chromium reports every 4xx answer to a
+ * fetch as a console error ("Failed to load resource: … status of 401"); those are the API's
+ * expected answers (a wrong password, a used code), so they alone are let through — and only for
+ * the gateway's own API routes.
+ */
+export async function watch(page: Page, baseUrl: string): Promise<PageWatch> {
+  const seen: PageWatch = { problems: [], violations: [] };
+  const expectedApiAnswer =
+    /^Failed to load resource: the server responded with a status of 4\d\d /;
+  page.on("console", (message) => {
+    const type = message.type();
+    if (type !== "error" && type !== "warning") return;
+    const where = message.location().url;
+    if (expectedApiAnswer.test(message.text()) && where.startsWith(`${baseUrl}/auth/`)) return;
+    seen.problems.push(`console ${type}: ${message.text()} (${where})`);
+  });
+  page.on("pageerror", (error) => {
+    seen.problems.push(`page error: ${error.message}`);
+  });
+  await page.exposeFunction("__reportCspViolation", (text: string) => {
+    seen.violations.push(text);
+  });
+  await page.addInitScript(() => {
+    const report = (window as unknown as Record<string, (text: string) => void>)
+      .__reportCspViolation;
+    document.addEventListener("securitypolicyviolation", (event) => {
+      report?.(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+    });
+  });
+  return seen;
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Polls until `read` answers a value (the emulator delivers codes asynchronously). */
+export async function eventually<T>(read: () => T | undefined, what: string): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Submits a form by its button and waits for the API call it makes. */
+export async function press(page: Page, button: Locator, route: string): Promise<number> {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(route)),
+    button.click(),
+  ]);
+  return response.status();
+}
+
+/** Launches headless Chromium (fails with the install command when it is missing). */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}; the browser tests need it. Install it with: apt-get install -y chromium`,
+    );
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+}
