@@ -12,6 +12,7 @@ import { createErrorHandler } from "./http/error-handler";
 import { createResponseFloor, realSleep } from "./http/floor";
 import { createRateLimits, NO_RATE_LIMITS, type RateLimits } from "./http/rate-limit";
 import { resolveGatewayOptions, type GatewayConfig, type GatewayOptions } from "./options";
+import { changePasswordRoute, deleteAccountRoute } from "./routes/account";
 import { confirmRoute, resendRoute } from "./routes/confirm";
 import type { RouteDeps } from "./routes/deps";
 import { challengeRoute, loginRoute } from "./routes/login";
@@ -19,6 +20,7 @@ import { logoutRoute } from "./routes/logout";
 import { meRoute } from "./routes/me";
 import { mfaDisableRoute, totpAssociateRoute, totpVerifyRoute } from "./routes/mfa";
 import { refreshRoute } from "./routes/refresh";
+import { forgotRoute, resetRoute } from "./routes/password";
 import { registerRoute } from "./routes/register";
 import { createSealer, type Sealer } from "./session/seal";
 
@@ -34,7 +36,10 @@ export interface ProtectOptions {
 
 /** A configured gateway: the lifecycle router and the verification middleware share state. */
 export interface Gateway {
-  /** POST register, confirm, confirm/resend, login, refresh, logout and GET me. Mount it at `/auth`. */
+  /**
+   * POST register, confirm, confirm/resend, login, refresh, logout, password/forgot,
+   * password/reset, password/change, account/delete and GET me. Mount it at `/auth`.
+   */
   readonly router: Router;
   /** Middleware that puts verified claims on `req.auth` or answers 401/403. */
   requireAuth(options: ProtectOptions): RequestHandler;
@@ -179,6 +184,10 @@ function lifecycleRouter(deps: RouteDeps): Router {
   router.post("/mfa/totp", ...totpAssociateRoute(deps));
   router.post("/mfa/totp/verify", ...totpVerifyRoute(deps));
   router.post("/mfa/disable", ...mfaDisableRoute(deps));
+  router.post("/password/forgot", limits.account("forgot"), forgotRoute(deps));
+  router.post("/password/reset", limits.account("reset"), resetRoute(deps));
+  router.post("/password/change", ...changePasswordRoute(deps));
+  router.post("/account/delete", ...deleteAccountRoute(deps));
   router.use(createErrorHandler(deps.logger));
   return router;
 }

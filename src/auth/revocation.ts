@@ -11,6 +11,22 @@ export interface RevocationSubject {
   origin_jti?: string;
   sub: string;
   iat: number;
+  /**
+   * When the sign-in the token belongs to happened. Cognito keeps it in tokens refreshed from
+   * that sign-in, so a subject cutoff compares it (not `iat`) to also catch tokens a refresh
+   * token of an old session obtains after the cutoff.
+   */
+  auth_time?: number | undefined;
+}
+
+/**
+ * When the token's session began: `auth_time` when the token carries a plausible one (a number
+ * not after `iat`), else `iat`. Never later than `iat`, so a cutoff on it catches at least what a
+ * cutoff on `iat` does.
+ */
+export function sessionStart(claims: Pick<RevocationSubject, "iat" | "auth_time">): number {
+  const { iat, auth_time: authTime } = claims;
+  return typeof authTime === "number" && authTime <= iat ? authTime : iat;
 }
 
 /**
@@ -23,7 +39,10 @@ export interface RevocationStore {
    * same sign-in). `expiresAtSec` is when the last token concerned expires: the entry is dropped then.
    */
   revokeToken(id: string, expiresAtSec: number): void | Promise<void>;
-  /** Revokes every token of `sub` issued at or before `cutoffSec` (global sign-out). */
+  /**
+   * Revokes every token of `sub` whose session began at or before `cutoffSec` (global sign-out,
+   * password reset or change, deletion): see {@link sessionStart}.
+   */
   revokeSubject(sub: string, cutoffSec: number, expiresAtSec: number): void | Promise<void>;
   /** Whether the token is revoked by its `origin_jti`, its `jti` or its subject's cutoff. */
   isRevoked(claims: RevocationSubject): boolean | Promise<boolean>;
@@ -83,7 +102,7 @@ interface Entry {
   readonly kind: "token" | "subject";
   readonly key: string;
   readonly expiresAt: number;
-  /** Subject entries only: tokens with `iat <= cutoff` are revoked. */
+  /** Subject entries only: tokens whose session began at or before the cutoff are revoked. */
   readonly cutoff: number;
 }
 
@@ -96,8 +115,9 @@ const DEFAULT_MAX_ENTRIES = 100_000;
  * of a heap, so a sweep costs O(log n) per entry dropped). The store never holds more than
  * `maxEntries` entries. **Bound:** when it is full of live entries, the entry that expires
  * soonest is evicted, and to never accept the token it covered, the store fails closed: until
- * that evicted entry would have expired, every token issued before the eviction (plus the clock
- * skew, or up to the evicted subject cutoff if later) counts as revoked, for every subject.
+ * that evicted entry would have expired, every token whose session began before the eviction
+ * (plus the clock skew, or up to the evicted subject cutoff if later) counts as revoked, for every
+ * subject.
  * (This relies on tokens carrying a revoked `jti`/`origin_jti` having been issued before the
  * revocation, which holds because a Cognito sign-out stops the minting of new ones.)
  * Users then sign in again; a revoked token is never silently accepted. {@link evictions}
@@ -196,8 +216,9 @@ export class MemoryRevocationStore implements RevocationStore {
     }
     if (jti !== undefined && this.#live(this.#tokens, jti, now) !== undefined) return true;
     const subject = this.#live(this.#subjects, claims.sub, now);
-    if (subject !== undefined && claims.iat <= subject.cutoff) return true;
-    return now < this.#floorUntil && claims.iat <= this.#floorCutoff;
+    const began = sessionStart(claims);
+    if (subject !== undefined && began <= subject.cutoff) return true;
+    return now < this.#floorUntil && began <= this.#floorCutoff;
   }
 
   #nowSec(): number {

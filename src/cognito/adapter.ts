@@ -1,13 +1,18 @@
 import {
   AdminInitiateAuthCommand,
   AdminRespondToAuthChallengeCommand,
+  AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
+  ChangePasswordCommand,
   GetTokensFromRefreshTokenCommand,
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
   VerifySoftwareTokenCommand,
   CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
+  DeleteUserCommand,
+  ForgotPasswordCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
@@ -204,6 +209,110 @@ export class CognitoAdapter {
     );
   }
 
+  // ------------------------------------------------ account recovery and management
+
+  /** ForgotPassword: Cognito sends a reset code (or, for an unknown address, pretends to). */
+  async forgotPassword(email: string, context: CallerContext): Promise<void> {
+    await this.#send((o) =>
+      this.#o.client.send(
+        new ForgotPasswordCommand({
+          ClientId: this.#o.clientId,
+          SecretHash: this.#hash(email),
+          Username: email,
+          UserContextData: userContextData(context),
+        }),
+        o,
+      ),
+    );
+  }
+
+  /** ConfirmForgotPassword: sets the new password if the code is right. */
+  async confirmForgotPassword(
+    email: string,
+    code: string,
+    password: string,
+    context: CallerContext,
+  ): Promise<void> {
+    await this.#send((o) =>
+      this.#o.client.send(
+        new ConfirmForgotPasswordCommand({
+          ClientId: this.#o.clientId,
+          SecretHash: this.#hash(email),
+          Username: email,
+          ConfirmationCode: code,
+          Password: password,
+          UserContextData: userContextData(context),
+        }),
+        o,
+      ),
+    );
+  }
+
+  /** ChangePassword with the caller's access token (Cognito checks the current password). */
+  async changePassword(accessToken: string, current: string, proposed: string): Promise<void> {
+    const input = {
+      AccessToken: accessToken,
+      PreviousPassword: current,
+      ProposedPassword: proposed,
+    };
+    await this.#send((o) => this.#o.client.send(new ChangePasswordCommand(input), o));
+  }
+
+  /** DeleteUser with the caller's access token. */
+  async deleteUser(accessToken: string): Promise<void> {
+    await this.#send((o) =>
+      this.#o.client.send(new DeleteUserCommand({ AccessToken: accessToken }), o),
+    );
+  }
+
+  /** GetUser with the caller's access token: the account's e-mail address, as Cognito has it. */
+  async accountEmail(accessToken: string): Promise<string> {
+    const output = await this.#send((o) =>
+      this.#o.client.send(new GetUserCommand({ AccessToken: accessToken }), o),
+    );
+    const email = output.UserAttributes?.find((a) => a.Name === "email")?.Value;
+    if (email === undefined || email === "") throw new CognitoFailure("account", "NoEmail");
+    return email;
+  }
+
+  /**
+   * Who an address is, proven with its password: a sign-in whose tokens are only read, never
+   * handed out. Answers the `sub` (and the access token, to sign out with); a sign-in that asks
+   * for a challenge (MFA) answers the internal username Cognito names in it, which is the `sub` in
+   * pools that sign in by e-mail.
+   */
+  async provePassword(email: string, password: string, context: CallerContext): Promise<Proven> {
+    const parameters = { USERNAME: email, PASSWORD: password, SECRET_HASH: this.#hash(email) };
+    const output = await this.#initiate(this.#o.loginFlow, parameters, context);
+    const accessToken = output.AuthenticationResult?.AccessToken;
+    if (output.ChallengeName === undefined && accessToken !== undefined) {
+      const sub = stringClaim(accessToken, "sub");
+      return { sub, username: stringClaim(accessToken, "username"), accessToken };
+    }
+    const username = output.ChallengeParameters?.USER_ID_FOR_SRP;
+    if (username === undefined || username === "") {
+      throw new CognitoFailure("account", `Challenge:${output.ChallengeName ?? "none"}`);
+    }
+    return { sub: username, username };
+  }
+
+  /**
+   * Ends every session of a user at Cognito (its refresh tokens stop working). With IAM
+   * credentials (the admin login flow) AdminUserGlobalSignOut by username; otherwise
+   * GlobalSignOut with an access token of the user — without one, there is nothing to call.
+   * @returns whether Cognito was asked
+   */
+  async signOutEverywhere(user: { username: string; accessToken?: string }): Promise<boolean> {
+    if (this.#o.loginFlow === "ADMIN_USER_PASSWORD_AUTH") {
+      const input = { UserPoolId: this.#o.userPoolId, Username: user.username };
+      await this.#send((o) => this.#o.client.send(new AdminUserGlobalSignOutCommand(input), o));
+      return true;
+    }
+    if (user.accessToken === undefined) return false;
+    await this.globalSignOut(user.accessToken);
+    return true;
+  }
+
   /**
    * Is Cognito answering? Sends a GetUser with a token that cannot be valid: any well-formed
    * refusal proves the service is reachable; 5xx, timeouts and network errors do not.
@@ -372,6 +481,15 @@ export class CognitoAdapter {
   }
 }
 
+/** An account proven by its password (see {@link CognitoAdapter.provePassword}). */
+export interface Proven {
+  sub: string;
+  /** Cognito's internal username. */
+  username: string;
+  /** Present when the sign-in completed without a challenge. */
+  accessToken?: string;
+}
+
 function issuedTokens(output: AuthOutput): IssuedTokens {
   const result: AuthenticationResultType | undefined = output.AuthenticationResult;
   if (output.ChallengeName !== undefined || !result?.AccessToken || !result.IdToken) {
@@ -389,13 +507,18 @@ function issuedTokens(output: AuthOutput): IssuedTokens {
 
 /** Reads `username` from a token Cognito just handed us over TLS (it is verified on every use). */
 function usernameClaim(accessToken: string): string {
+  return stringClaim(accessToken, "username");
+}
+
+/** A string claim of a token Cognito just issued; a token without it is an upstream fault. */
+function stringClaim(accessToken: string, name: "username" | "sub"): string {
   const payload = accessToken.split(".")[1] ?? "";
   try {
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as unknown;
-    const username = (claims as { username?: unknown }).username;
-    if (typeof username === "string" && username.length > 0) return username;
+    const value = (claims as Record<string, unknown>)[name];
+    if (typeof value === "string" && value.length > 0) return value;
   } catch {
-    // fall through: a token without a readable username is an upstream fault
+    // fall through: a token without a readable claim is an upstream fault
   }
   throw new CognitoFailure("upstream", "UnreadableAccessToken");
 }

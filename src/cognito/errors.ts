@@ -10,7 +10,8 @@
  *   required, already confirmed). Never shown to a client as such.
  * - `code`: a confirmation code is wrong, expired, or tried too often.
  * - `exists`: an account with this username or alias exists.
- * - `input`: Cognito refused a parameter (password policy, attribute, flow not enabled).
+ * - `input`: Cognito refused a parameter (attribute, flow not enabled, no verified address).
+ * - `password`: Cognito refused the proposed new password (its policy, or the password history).
  * - `rejected_by_trigger`: a Lambda trigger (e.g. pre sign-up) refused the request on purpose.
  * - `throttled`: API rate limit.
  * - `limit`: a per-user or per-pool limit (e.g. code sends) — can be account-specific.
@@ -22,6 +23,7 @@ export type CognitoFailureKind =
   | "code"
   | "exists"
   | "input"
+  | "password"
   | "rejected_by_trigger"
   | "throttled"
   | "limit"
@@ -56,7 +58,8 @@ export const COGNITO_ERROR_KINDS: Readonly<Record<string, CognitoFailureKind>> =
   TooManyFailedAttemptsException: "code",
   UsernameExistsException: "exists",
   AliasExistsException: "exists",
-  InvalidPasswordException: "input",
+  InvalidPasswordException: "password",
+  PasswordHistoryPolicyViolationException: "password",
   InvalidParameterException: "input",
   UserLambdaValidationException: "rejected_by_trigger",
   TooManyRequestsException: "throttled",

@@ -14,7 +14,13 @@ import { requestLogger } from "./request-log";
 import { normaliseEmail } from "./schemas";
 
 /** Routes limited per account (the normalised email of the body). */
-export type AccountRoute = "register" | "confirm" | "resend" | "login";
+export type AccountRoute =
+  | "register"
+  | "confirm"
+  | "resend"
+  | "login"
+  | "forgot" // code sends
+  | "reset"; // code guesses
 
 /** The gateway's limiters. Every refusal is `429 too_many_requests` with `Retry-After`. */
 export interface RateLimits {
@@ -26,6 +32,11 @@ export interface RateLimits {
   readonly loginBackoff: RequestHandler;
   /** Records a login: a failure grows the back-off, a success clears it. Never throws. */
   loginOutcome(email: string, succeeded: boolean): Promise<void>;
+  /**
+   * Seconds the account's login back-off still runs (0: it may try). For password proofs that
+   * are not a login request (change password, delete account). Never throws.
+   */
+  loginWaitSeconds(email: string): Promise<number>;
 }
 
 const pass: RequestHandler = (_req, _res, next) => {
@@ -38,6 +49,7 @@ export const NO_RATE_LIMITS: RateLimits = Object.freeze({
   account: () => pass,
   loginBackoff: pass,
   loginOutcome: () => Promise.resolve(),
+  loginWaitSeconds: () => Promise.resolve(0),
 });
 
 /** What {@link createRateLimits} needs besides the limits. */
@@ -98,6 +110,7 @@ export function createRateLimits(options: RateLimitOptions, deps: RateLimitDeps)
       }, next);
     },
     loginOutcome: (email, succeeded) => backoff.record(email, succeeded),
+    loginWaitSeconds: (email) => backoff.check(email),
   };
 }
 

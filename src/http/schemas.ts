@@ -38,6 +38,13 @@ export const refreshBody = z.strictObject({
   username: z.string().min(1).max(128),
 });
 export const logoutBody = z.strictObject({ refreshToken: jwtLike(8192).optional() });
+export const forgotBody = z.strictObject({ email });
+export const resetBody = z.strictObject({ email, code, password });
+export const changePasswordBody = z.strictObject({
+  currentPassword: password,
+  newPassword: password,
+});
+export const deleteAccountBody = z.strictObject({ password });
 
 /** Keys that could reach a prototype if some code ever merged a body into an object. */
 const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);

@@ -26,6 +26,11 @@ export function createOtp(fixedCode: string | undefined): () => string {
   return () => randomInt(0, 1_000_000).toString().padStart(6, "0");
 }
 
+/** What a code is for, when the fidelity layer knows (the log line names it). Default: confirmation. */
+export interface LocalCodeContext extends Context {
+  readonly codePurpose?: "confirmation" | "password reset";
+}
+
 /** Options of {@link LocalCodeSender}. */
 export interface LocalCodeSenderOptions {
   logger: Logger;
@@ -35,7 +40,8 @@ export interface LocalCodeSenderOptions {
 /**
  * Replaces cognito-local's ConsoleMessageSender (a multi-line boxen box per message). Local mode
  * sends no e-mail, so the code must reach the developer some other way: one log line, the
- * optional `onCode` callback, and an in-memory "latest code per address" for a local-only endpoint.
+ * optional `onCode` callback, and an in-memory "latest code per address" (of either kind:
+ * confirmation or password reset) for a local-only endpoint.
  */
 export class LocalCodeSender implements MessageSender {
   private readonly latest = new Map<string, string>();
@@ -52,17 +58,17 @@ export class LocalCodeSender implements MessageSender {
     return this.latest.get(destination.toLowerCase());
   }
 
-  sendEmail(_ctx: Context, _user: User, destination: string, message: Message): Promise<void> {
-    this.deliver(destination, message);
+  sendEmail(ctx: Context, _user: User, destination: string, message: Message): Promise<void> {
+    this.deliver(ctx, destination, message);
     return Promise.resolve();
   }
 
-  sendSms(_ctx: Context, _user: User, destination: string, message: Message): Promise<void> {
-    this.deliver(destination, message);
+  sendSms(ctx: Context, _user: User, destination: string, message: Message): Promise<void> {
+    this.deliver(ctx, destination, message);
     return Promise.resolve();
   }
 
-  private deliver(destination: string, message: Message): void {
+  private deliver(ctx: LocalCodeContext, destination: string, message: Message): void {
     const code = message.__code;
     if (code === undefined) return;
     this.latest.set(destination.toLowerCase(), code);
@@ -70,7 +76,7 @@ export class LocalCodeSender implements MessageSender {
     // sits in the message text on purpose: every field named like a code is redacted.
     this.logger.warn(
       { localMode: true },
-      `LOCAL MODE confirmation code for ${destination}: ${code}`,
+      `LOCAL MODE ${ctx.codePurpose ?? "confirmation"} code for ${destination}: ${code}`,
     );
     if (this.onCode) {
       try {

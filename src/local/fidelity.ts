@@ -20,6 +20,8 @@
  * - ConfirmSignUp marks the e-mail verified (stock: email_verified never set), and answers an
  *   already confirmed user with NotAuthorizedException (stock: ExpiredCodeException).
  * - SignUp enforces the pool's password policy (stock: any password).
+ * - Account recovery and management behave like Cognito with PreventUserExistenceErrors ENABLED
+ *   (see ./recovery.ts): ForgotPassword, ConfirmForgotPassword, ChangePassword, DeleteUser.
  *
  * Anything not listed passes through to cognito-local unchanged.
  */
@@ -37,6 +39,7 @@ import type { Services } from "cognito-local/lib/services";
 import type { Context } from "cognito-local/lib/services/context";
 import { selectAppropriateDeliveryMethod } from "cognito-local/lib/services/messageDelivery/deliveryMethod";
 import type { User, UserPool, UserPoolService } from "cognito-local/lib/services/userPoolService";
+import { RecoveryFidelity } from "./recovery";
 import { EMULATOR_PUBLIC_PEM, type LocalTokenContext } from "./tokens";
 
 /** What the fidelity layer needs from cognito-local's services. */
@@ -55,12 +58,15 @@ export function withCognitoFidelity(
   extend?: FidelityExtension,
 ): Router {
   const layer = new FidelityLayer(services);
+  const recovery = new RecoveryFidelity(services, layer);
   const shims: Readonly<Record<string, Shim>> = {
     SignUp: (ctx, req, route) => layer.signUp(ctx, req, route),
     ConfirmSignUp: (ctx, req, route) => layer.confirmSignUp(ctx, req, route),
     ResendConfirmationCode: (ctx, req) => layer.resendConfirmationCode(ctx, req),
-    ForgotPassword: (ctx, req, route) => layer.checkedByUsername(ctx, req, route),
-    ConfirmForgotPassword: (ctx, req, route) => layer.checkedByUsername(ctx, req, route),
+    ForgotPassword: (ctx, req) => recovery.forgotPassword(ctx, req),
+    ConfirmForgotPassword: (ctx, req, route) => recovery.confirmForgotPassword(ctx, req, route),
+    ChangePassword: (ctx, req, route) => recovery.changePassword(ctx, req, route),
+    DeleteUser: (ctx, req, route) => recovery.deleteUser(ctx, req, route),
     InitiateAuth: (ctx, req, route) => layer.initiateAuth(ctx, req, route),
     AdminInitiateAuth: (ctx, req, route) => layer.initiateAuth(ctx, req, route),
     RevokeToken: (ctx, req, route) => layer.revokeToken(ctx, req, route),
@@ -77,7 +83,7 @@ export function withCognitoFidelity(
   };
 }
 
-const INCORRECT_CREDENTIALS = "Incorrect username or password.";
+export const INCORRECT_CREDENTIALS = "Incorrect username or password.";
 
 export class FidelityLayer {
   /** origin_jti of sign-ins whose access tokens were revoked (in memory: lost on restart). */
@@ -174,14 +180,6 @@ export class FidelityLayer {
     return {
       CodeDeliveryDetails: { ...delivery, Destination: maskDestination(delivery.Destination) },
     };
-  }
-
-  /** ForgotPassword and ConfirmForgotPassword: only the SecretHash check is added. */
-  async checkedByUsername(ctx: Context, req: JsonObject, base: Route): Promise<unknown> {
-    const clientId = required(req, "ClientId");
-    const username = required(req, "Username");
-    await this.checkSecretHash(ctx, clientId, [username], text(req, "SecretHash"));
-    return callBase(base, ctx, req);
   }
 
   async initiateAuth(ctx: Context, req: JsonObject, base: Route): Promise<unknown> {
@@ -307,13 +305,16 @@ export class FidelityLayer {
       `SecretHash does not match for the client: ${clientId}`,
     );
     if (!user.Enabled) throw new NotAuthorizedError("User is disabled.");
-    const originJti = typeof claims.origin_jti === "string" ? claims.origin_jti : undefined;
-    const tokenCtx: LocalTokenContext = originJti === undefined ? ctx : { ...ctx, originJti };
+    const tokenCtx: LocalTokenContext = {
+      ...ctx,
+      ...(typeof claims.origin_jti === "string" ? { originJti: claims.origin_jti } : {}),
+      ...(typeof claims.auth_time === "number" ? { authTime: claims.auth_time } : {}),
+    };
     return withTokenMetadata(await callBase(base, tokenCtx, req));
   }
 
   /** Clears every refresh token of the user and revokes the access tokens of those sign-ins. */
-  private async signOutEverywhere(ctx: Context, pool: UserPoolService, user: User): Promise<void> {
+  async signOutEverywhere(ctx: Context, pool: UserPoolService, user: User): Promise<void> {
     for (const refreshToken of user.RefreshTokens) {
       const origin = originOf(refreshToken);
       if (origin !== undefined) this.revokedOrigins.add(origin);
@@ -355,7 +356,7 @@ export class FidelityLayer {
     return { iss, username, originJti: origin };
   }
 
-  private async poolOfIssuer(ctx: Context, iss: string): Promise<UserPoolService> {
+  async poolOfIssuer(ctx: Context, iss: string): Promise<UserPoolService> {
     const poolId = iss.slice(iss.lastIndexOf("/") + 1);
     try {
       return await this.services.cognito.getUserPool(ctx, poolId);
@@ -448,13 +449,13 @@ function autoVerifies(pool: UserPool, attribute: string): boolean {
 }
 
 /** "alice@example.com" → "a***@e***", the way Cognito shows a delivery destination. */
-function maskDestination(destination: string): string {
+export function maskDestination(destination: string): string {
   const at = destination.indexOf("@");
   if (at < 0) return `${destination.slice(0, 1)}***`;
   return `${destination.slice(0, 1)}***@${destination.slice(at + 1, at + 2)}***`;
 }
 
-async function callBase(base: Route, ctx: Context, req: JsonObject): Promise<unknown> {
+export async function callBase(base: Route, ctx: Context, req: JsonObject): Promise<unknown> {
   const result: unknown = await base(ctx, req);
   return result;
 }
@@ -468,7 +469,7 @@ function asObject(req: unknown): JsonObject {
   return req;
 }
 
-function text(req: JsonObject, key: string): string | undefined {
+export function text(req: JsonObject, key: string): string | undefined {
   const value = req[key];
   return typeof value === "string" ? value : undefined;
 }

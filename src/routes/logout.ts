@@ -1,12 +1,11 @@
 import type { RequestHandler } from "express";
 import { bearerToken } from "../auth/require-auth";
 import type { CognitoClaims } from "../auth/verifier";
-import type { Logger } from "../logger";
 import { requestLogger } from "../http/request-log";
-import { CognitoFailure } from "../cognito/errors";
 import { GatewayError } from "../errors";
 import { logoutBody, parseBody } from "../http/schemas";
 import type { RouteDeps } from "./deps";
+import { quietly } from "./end-sessions";
 import { refreshTokenId } from "./refresh";
 
 /**
@@ -68,14 +67,4 @@ async function revokeLocally(
           cutoffSec + config.refreshTokenMaxSeconds,
         ),
   ]);
-}
-
-async function quietly(log: Logger, operation: string, call: () => Promise<void>) {
-  try {
-    await call();
-  } catch (error) {
-    // The adapter throws CognitoFailure, whose name field is the upstream error name only.
-    const upstream = error instanceof CognitoFailure ? error.upstreamName : "unknown";
-    log.warn({ operation, upstream }, "logout: Cognito call failed; revoked locally");
-  }
 }

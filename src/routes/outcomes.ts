@@ -5,7 +5,92 @@ import { GatewayError, type ErrorCode } from "../errors";
 export type Outcome = ErrorCode | "accepted" | "resend";
 
 export type LifecycleRoute =
-  "register" | "confirm" | "resend" | "login" | "refresh" | "challenge" | "mfa";
+  | "register"
+  | "confirm"
+  | "resend"
+  | "login"
+  | "refresh"
+  | "challenge"
+  | "mfa"
+  | AccountRecoveryRoute;
+
+/**
+ * Account recovery and management: `forgot` (ForgotPassword), `reset` (ConfirmForgotPassword),
+ * `change` (ChangePassword), `delete` (the password proof and DeleteUser), and `bearer_account`
+ * (GetUser with the caller's access token: who the bearer is at Cognito, before change and delete).
+ */
+export type AccountRecoveryRoute = "forgot" | "reset" | "change" | "delete" | "bearer_account";
+
+/**
+ * Recovery and management. `forgot` is 202 for every account-dependent failure, `reset` one
+ * 400 invalid_code (a refused new password is only reported once Cognito accepted the code, so it
+ * never tells an unknown address apart); `change` and `delete` are behind a verified bearer token,
+ * so they may be specific: a wrong password is 401 invalid_credentials (the session stays valid).
+ */
+const ACCOUNT_RECOVERY_OUTCOMES: Readonly<
+  Record<AccountRecoveryRoute, Readonly<Record<CognitoFailureKind, Outcome>>>
+> = {
+  forgot: {
+    account: "accepted", // unknown, unconfirmed, disabled
+    code: "accepted",
+    exists: "accepted",
+    input: "accepted", // e.g. no verified address to send the code to
+    password: "accepted",
+    rejected_by_trigger: "accepted",
+    limit: "accepted", // per-user code-send limit: only existing accounts reach it
+    delivery: "accepted",
+    throttled: "too_many_requests",
+    upstream: "upstream_unavailable",
+  },
+  reset: {
+    account: "invalid_code",
+    code: "invalid_code",
+    exists: "invalid_code",
+    input: "invalid_code",
+    password: "invalid_request", // policy or history, after the code was accepted
+    rejected_by_trigger: "invalid_code",
+    limit: "invalid_code", // per-user attempt limit: only existing accounts reach it
+    delivery: "invalid_code",
+    throttled: "too_many_requests",
+    upstream: "upstream_unavailable",
+  },
+  change: {
+    account: "invalid_credentials", // wrong current password (NotAuthorizedException)
+    code: "invalid_credentials",
+    exists: "invalid_credentials",
+    input: "invalid_request",
+    password: "invalid_request",
+    rejected_by_trigger: "invalid_request",
+    limit: "too_many_requests", // Cognito's own wrong-password lockout
+    delivery: "upstream_unavailable",
+    throttled: "too_many_requests",
+    upstream: "upstream_unavailable",
+  },
+  delete: {
+    account: "invalid_credentials",
+    code: "invalid_credentials",
+    exists: "invalid_credentials",
+    input: "invalid_credentials", // the proof sign-in: as login
+    password: "invalid_credentials",
+    rejected_by_trigger: "invalid_credentials",
+    limit: "too_many_requests",
+    delivery: "upstream_unavailable",
+    throttled: "too_many_requests",
+    upstream: "upstream_unavailable",
+  },
+  bearer_account: {
+    account: "invalid_token", // Cognito no longer accepts this access token
+    code: "invalid_token",
+    exists: "invalid_token",
+    input: "invalid_token",
+    password: "invalid_token",
+    rejected_by_trigger: "invalid_token",
+    limit: "too_many_requests",
+    delivery: "invalid_token",
+    throttled: "too_many_requests",
+    upstream: "upstream_unavailable",
+  },
+};
 
 /**
  * Per route, the answer for each kind of Cognito failure. Within a route every account-related
@@ -18,6 +103,7 @@ export const ROUTE_OUTCOMES: Readonly<
     exists: "resend", // existing account: same 202; an unconfirmed one gets its code again
     delivery: "accepted", // the account exists now; the person can ask for a new code
     input: "invalid_request",
+    password: "invalid_request",
     rejected_by_trigger: "invalid_request",
     account: "upstream_unavailable", // e.g. self sign-up disabled: a pool setting, not the caller
     code: "upstream_unavailable",
@@ -30,6 +116,7 @@ export const ROUTE_OUTCOMES: Readonly<
     code: "invalid_code",
     exists: "invalid_code",
     input: "invalid_code",
+    password: "invalid_code",
     rejected_by_trigger: "invalid_code",
     limit: "invalid_code",
     delivery: "invalid_code",
@@ -41,6 +128,7 @@ export const ROUTE_OUTCOMES: Readonly<
     code: "accepted",
     exists: "accepted",
     input: "accepted", // e.g. "already confirmed"
+    password: "accepted",
     rejected_by_trigger: "accepted",
     limit: "accepted", // per-user send limit: only existing accounts reach it
     delivery: "accepted",
@@ -51,7 +139,8 @@ export const ROUTE_OUTCOMES: Readonly<
     account: "invalid_credentials",
     code: "invalid_credentials",
     exists: "invalid_credentials",
-    input: "invalid_credentials", // the emulator's answer to a wrong password
+    input: "invalid_credentials",
+    password: "invalid_credentials", // the stock emulator's answer to a wrong password
     rejected_by_trigger: "invalid_credentials",
     limit: "invalid_credentials",
     delivery: "invalid_credentials",
@@ -63,6 +152,7 @@ export const ROUTE_OUTCOMES: Readonly<
     code: "invalid_token",
     exists: "invalid_token",
     input: "invalid_token",
+    password: "invalid_token",
     rejected_by_trigger: "invalid_token",
     limit: "invalid_token",
     delivery: "invalid_token",
@@ -75,7 +165,8 @@ export const ROUTE_OUTCOMES: Readonly<
     account: "invalid_credentials",
     code: "invalid_credentials",
     exists: "invalid_credentials",
-    input: "invalid_request", // e.g. a new password the pool's policy refuses
+    input: "invalid_request",
+    password: "invalid_request", // a new password the pool's policy refuses
     rejected_by_trigger: "invalid_credentials",
     limit: "invalid_credentials",
     delivery: "invalid_credentials",
@@ -89,12 +180,14 @@ export const ROUTE_OUTCOMES: Readonly<
     code: "invalid_code",
     exists: "invalid_code",
     input: "invalid_code",
+    password: "invalid_code",
     rejected_by_trigger: "invalid_code",
     limit: "too_many_requests",
     delivery: "invalid_code",
     throttled: "too_many_requests",
     upstream: "upstream_unavailable",
   },
+  ...ACCOUNT_RECOVERY_OUTCOMES,
 });
 
 /** The outcome of a failed Cognito call on a route, with the failure for logging. */

@@ -4,6 +4,7 @@ import { GatewayError } from "../errors";
 import { parseBody, refreshBody } from "../http/schemas";
 import { callCognito, type RouteDeps } from "./deps";
 import { rotateRefreshToken } from "./rotation";
+import { endedSession } from "./end-sessions";
 
 /** The revocation-store id of a refresh token: a hash, so the store never holds the token. */
 export function refreshTokenId(refreshToken: string): string {
@@ -22,6 +23,7 @@ export function refreshRoute(deps: RouteDeps): RequestHandler {
     if (deps.config.signIn.refreshRotation) {
       // The app client rotates refresh tokens: GetTokensFromRefreshToken, with reuse detection.
       const tokens = await rotateRefreshToken(deps, req, body);
+      if (await endedSession(deps, tokens.accessToken)) throw new GatewayError("invalid_token");
       res.status(200).json({
         accessToken: tokens.accessToken,
         idToken: tokens.idToken,
@@ -42,6 +44,8 @@ export function refreshRoute(deps: RouteDeps): RequestHandler {
       deps.cognito.refresh(body.refreshToken, body.username, context),
     );
     if (!("value" in result)) throw new GatewayError("invalid_token");
+    // A session this gateway ended (password reset) is refused even where Cognito refreshes it.
+    if (await endedSession(deps, result.value.accessToken)) throw new GatewayError("invalid_token");
     res.status(200).json({
       accessToken: result.value.accessToken,
       idToken: result.value.idToken,

@@ -3,13 +3,22 @@ import { ConfigError } from "../../src/errors";
 import {
   MemoryRevocationStore,
   parseRevocationEntry,
+  sessionStart,
   type RevocationEntry,
 } from "../../src/auth/revocation";
 import { ManualClock, NOW_SEC } from "./helpers";
 
 const SUB = "user-1";
 
-function claims(overrides: { jti?: string; origin_jti?: string; sub?: string; iat?: number } = {}) {
+function claims(
+  overrides: {
+    jti?: string;
+    origin_jti?: string;
+    sub?: string;
+    iat?: number;
+    auth_time?: number;
+  } = {},
+) {
   return { sub: SUB, iat: NOW_SEC - 10, ...overrides };
 }
 
@@ -41,6 +50,23 @@ describe("MemoryRevocationStore", () => {
     expect(store.isRevoked(claims({ iat: NOW_SEC }))).toBe(true);
     expect(store.isRevoked(claims({ iat: NOW_SEC + 1 }))).toBe(false);
     expect(store.isRevoked(claims({ sub: "user-2", iat: NOW_SEC - 1 }))).toBe(false);
+  });
+
+  it("compares the session start (auth_time) with the cutoff, so tokens refreshed later from an old sign-in are revoked", () => {
+    store.revokeSubject(SUB, NOW_SEC, NOW_SEC + 3600);
+    // refreshed after the cutoff from a sign-in before it
+    expect(store.isRevoked(claims({ iat: NOW_SEC + 30, auth_time: NOW_SEC - 600 }))).toBe(true);
+    expect(store.isRevoked(claims({ iat: NOW_SEC + 30, auth_time: NOW_SEC }))).toBe(true);
+    // a sign-in after the cutoff
+    expect(store.isRevoked(claims({ iat: NOW_SEC + 30, auth_time: NOW_SEC + 1 }))).toBe(false);
+  });
+
+  it("never lets auth_time make a token newer than its iat", () => {
+    store.revokeSubject(SUB, NOW_SEC, NOW_SEC + 3600);
+    expect(store.isRevoked(claims({ iat: NOW_SEC - 5, auth_time: NOW_SEC + 100 }))).toBe(true);
+    expect(sessionStart({ iat: 10, auth_time: 20 })).toBe(10);
+    expect(sessionStart({ iat: 10, auth_time: 5 })).toBe(5);
+    expect(sessionStart({ iat: 10 })).toBe(10);
   });
 
   it("keeps the latest cutoff and expiry when a subject is revoked twice", () => {

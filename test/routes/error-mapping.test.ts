@@ -3,7 +3,12 @@
  * promises, with Retry-After on 429/503 and never the upstream name or message in the body.
  */
 import {
+  ChangePasswordCommand,
+  ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
+  DeleteUserCommand,
+  ForgotPasswordCommand,
+  GetUserCommand,
   RespondToAuthChallengeCommand,
   VerifySoftwareTokenCommand,
   InitiateAuthCommand,
@@ -15,17 +20,25 @@ import { COGNITO_ERROR_KINDS } from "../../src/cognito/errors";
 import { ROUTE_OUTCOMES, type LifecycleRoute } from "../../src/routes/outcomes";
 import { STATUS_BY_CODE } from "../../src/errors";
 import { mint } from "../auth/helpers";
-import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 import { challengeSession } from "../helpers/challenges";
 
 const PASSWORD = "Corr3ct-Horse!";
+const NEW_PASSWORD = "N3w-Corr3ct-Horse!";
+/** What the bearer routes' GetUser answers when it is not the call under test. */
+const ACCOUNT = { Username: "u", UserAttributes: [{ Name: "email", Value: "a@example.com" }] };
 type Mocked = ReturnType<typeof mockedGateway>;
+
 interface RouteCase {
   path: string;
   body: object | ((gateway: Mocked) => Promise<object>);
   command: unknown;
+  /** Bearer routes: a valid access token is sent. */
   bearer?: boolean;
+  /** The other Cognito calls of the route succeed. */
+  before?: (cognito: Mocked["cognito"]) => void;
 }
+
 const ROUTES: Record<LifecycleRoute, RouteCase> = {
   register: {
     path: "/auth/register",
@@ -63,8 +76,52 @@ const ROUTES: Record<LifecycleRoute, RouteCase> = {
     command: VerifySoftwareTokenCommand,
     bearer: true,
   },
+  forgot: {
+    path: "/auth/password/forgot",
+    body: { email: "a@example.com" },
+    command: ForgotPasswordCommand,
+  },
+  reset: {
+    path: "/auth/password/reset",
+    body: { email: "a@example.com", code: "123456", password: NEW_PASSWORD },
+    command: ConfirmForgotPasswordCommand,
+  },
+  change: {
+    path: "/auth/password/change",
+    body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    command: ChangePasswordCommand,
+    bearer: true,
+    before: (cognito) => cognito.on(GetUserCommand).resolves(ACCOUNT),
+  },
+  delete: {
+    path: "/auth/account/delete",
+    body: { password: PASSWORD },
+    command: InitiateAuthCommand, // the password proof
+    bearer: true,
+    before: (cognito) => cognito.on(GetUserCommand).resolves(ACCOUNT),
+  },
+  bearer_account: {
+    path: "/auth/password/change",
+    body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    command: GetUserCommand,
+    bearer: true,
+  },
 };
-const SUCCESS: Partial<Record<LifecycleRoute, number>> = { register: 202, resend: 202 };
+const SUCCESS: Partial<Record<LifecycleRoute, number>> = {
+  register: 202,
+  resend: 202,
+  forgot: 202,
+};
+
+/** DeleteUser itself, after a successful proof, shares the `delete` row of the table. */
+const DELETE_USER: RouteCase = {
+  ...ROUTES.delete,
+  command: DeleteUserCommand,
+  before: (cognito) => {
+    cognito.on(GetUserCommand).resolves(ACCOUNT);
+    cognito.on(InitiateAuthCommand).resolves(authResult());
+  },
+};
 
 const cases = (Object.keys(ROUTES) as LifecycleRoute[]).flatMap((route) =>
   Object.entries(COGNITO_ERROR_KINDS).map(
@@ -72,18 +129,46 @@ const cases = (Object.keys(ROUTES) as LifecycleRoute[]).flatMap((route) =>
   ),
 );
 
+const TIMEOUTS = [
+  ["an SDK timeout", Object.assign(new Error("timeout"), { name: "TimeoutError" })],
+  ["the whole-call deadline", Object.assign(new Error("aborted"), { name: "AbortError" })],
+] as const;
+
+async function answer(route: RouteCase, error: Error) {
+  const gateway = mockedGateway();
+  const { app, cognito } = gateway;
+  const body = typeof route.body === "function" ? await route.body(gateway) : route.body;
+  route.before?.(cognito);
+  cognito.on(route.command as typeof SignUpCommand).rejects(error);
+  // register's resend step fails too: the answer must still be the register answer
+  cognito.on(ResendConfirmationCodeCommand).rejects(error);
+  const req = request(app).post(route.path);
+  if (route.bearer === true) void req.set("Authorization", `Bearer ${mint()}`);
+  return req.send(body);
+}
+
+describe.each(Object.entries(COGNITO_ERROR_KINDS))("DeleteUser with %s", (name, kind) => {
+  const outcome = ROUTE_OUTCOMES.delete[kind];
+  it(`answers ${outcome}`, async () => {
+    const res = await answer(DELETE_USER, cognitoError(name));
+    expect(res.status).toBe(STATUS_BY_CODE[outcome as keyof typeof STATUS_BY_CODE]);
+    expect(res.body.error.code).toBe(outcome);
+    expect(res.text).not.toContain(name);
+  });
+});
+
+describe.each(Object.keys(ROUTES) as LifecycleRoute[])("%s when Cognito times out", (route) => {
+  it.each(TIMEOUTS)("answers 503 upstream_unavailable after %s", async (_label, error) => {
+    const res = await answer(ROUTES[route], error);
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("upstream_unavailable");
+    expect(res.headers["retry-after"]).toBe("5");
+  });
+});
+
 describe.each(cases)("%s with %s", (route, name, outcome) => {
   it(`answers ${outcome}`, async () => {
-    const gateway = mockedGateway();
-    const { app, cognito } = gateway;
-    const { path, body, command, bearer } = ROUTES[route];
-    const sent = typeof body === "function" ? await body(gateway) : body;
-    cognito.on(command as typeof SignUpCommand).rejects(cognitoError(name));
-    // register's resend step fails too: the answer must still be the register answer
-    cognito.on(ResendConfirmationCodeCommand).rejects(cognitoError(name));
-    const call = request(app).post(path);
-    if (bearer === true) void call.set("authorization", `Bearer ${mint()}`);
-    const res = await call.send(sent);
+    const res = await answer(ROUTES[route], cognitoError(name));
     if (outcome === "accepted" || outcome === "resend") {
       expect(res.status).toBe(SUCCESS[route]);
       expect(res.body.status).toBe("accepted");
