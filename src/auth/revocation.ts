@@ -57,7 +57,7 @@ export type RevocationEntry =
   | {
       readonly kind: "subject";
       readonly key: string;
-      /** Tokens of the subject issued at or before this second are revoked. */
+      /** Tokens of the subject whose session began at or before this second are revoked. */
       readonly cutoffSec: number;
       readonly expiresAtSec: number;
     };
