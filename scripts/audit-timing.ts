@@ -4,7 +4,7 @@
  * Starts a local-mode gateway (embedded emulator, loopback, ephemeral ports, temporary data,
  * limits off, logs silent), creates one confirmed and one unconfirmed account, then sends
  * interleaved requests in random order for existing and unknown accounts on register, confirm,
- * confirm/resend and login. For every existing-vs-unknown pair it prints the two-sample
+ * confirm/resend, login, password/forgot and password/reset. For every existing-vs-unknown pair it prints the two-sample
  * Kolmogorov–Smirnov statistic D, its p-value and both medians. Exits 1 when a p-value is at
  * most 0.01 or a request got an unexpected status.
  *
@@ -32,7 +32,7 @@ const PASSWORD = "Audit-Passw0rd!";
 const WRONG_PASSWORD = "Wrong-Passw0rd!";
 const WRONG_CODE = "00000000"; // eight digits: never equal to a six-digit code
 
-type Route = "register" | "confirm" | "resend" | "login";
+type Route = "register" | "confirm" | "resend" | "login" | "forgot" | "reset";
 
 /** One kind of request: its route, group, expected status and how to send it. */
 interface Probe {
@@ -57,6 +57,14 @@ const COMPARISONS: Readonly<Record<Route, readonly [string, string][]>> = {
     ["unknown", "existing-confirmed"],
   ],
   login: [
+    ["unknown", "existing-confirmed"],
+    ["unknown", "existing-unconfirmed"],
+  ],
+  forgot: [
+    ["unknown", "existing-confirmed"],
+    ["unknown", "existing-unconfirmed"],
+  ],
+  reset: [
     ["unknown", "existing-confirmed"],
     ["unknown", "existing-unconfirmed"],
   ],
@@ -86,6 +94,12 @@ function probes(confirmed: string, unconfirmed: string): Probe[] {
         post("confirm", "/confirm", group, 400, () => ({ email: who(), code: WRONG_CODE })),
         post("resend", "/confirm/resend", group, 202, () => ({ email: who() })),
         post("login", "/login", group, 401, () => ({ email: who(), password: WRONG_PASSWORD })),
+        post("forgot", "/password/forgot", group, 202, () => ({ email: who() })),
+        post("reset", "/password/reset", group, 400, () => ({
+          email: who(),
+          code: WRONG_CODE,
+          password: PASSWORD,
+        })),
       ];
     }),
   ];

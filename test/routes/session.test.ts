@@ -61,9 +61,10 @@ describe("POST /auth/logout", () => {
       const me = await request(app).get("/auth/me").set("Authorization", `Bearer ${t}`);
       expect(me.status).toBe(401);
     }
-    // A sign-in after the logout second is not caught by the cutoff.
+    // A sign-in after the logout second is not caught by the cutoff (its auth_time is later).
+    const signInSec = clock.now() / 1000 + 1;
     const later = mint({
-      payload: { jti: "j-new", origin_jti: "o-new", iat: clock.now() / 1000 + 1 },
+      payload: { jti: "j-new", origin_jti: "o-new", iat: signInSec, auth_time: signInSec },
     });
     clock.ms += 2000;
     const fresh = await request(app).get("/auth/me").set("Authorization", `Bearer ${later}`);
