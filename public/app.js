@@ -22,6 +22,7 @@
     attributes: "Attributes",
     refreshToken: "Session",
     username: "Session",
+    currentPassword: "Current password",
     newPassword: "New password",
     mfaType: "Method",
   };
@@ -809,6 +810,213 @@
   totp.start.addEventListener("click", onTotpStart);
   totp.form.addEventListener("submit", onTotpVerify);
   totp.disable.addEventListener("click", onTotpDisable);
+
+  // ---------------------------------------------------------------- account recovery and management
+
+  var recovery = {
+    forgotButton: byId("forgot-button"),
+    section: byId("recover-section"),
+    heading: byId("recover-heading"),
+    forgot: {
+      form: byId("forgot-form"),
+      email: byId("forgot-email"),
+      error: byId("forgot-error"),
+      status: byId("forgot-status"),
+    },
+    reset: {
+      form: byId("reset-form"),
+      code: byId("reset-code"),
+      password: byId("reset-password"),
+      error: byId("reset-error"),
+      status: byId("reset-status"),
+    },
+    change: {
+      form: byId("change-form"),
+      current: byId("change-current"),
+      next: byId("change-new"),
+      error: byId("change-error"),
+      status: byId("change-status"),
+    },
+    remove: {
+      form: byId("delete-form"),
+      start: byId("delete-start"),
+      startActions: byId("delete-start-actions"),
+      confirm: byId("delete-confirm"),
+      cancel: byId("delete-cancel"),
+      password: byId("delete-password"),
+      error: byId("delete-error"),
+      status: byId("delete-status"),
+    },
+  };
+
+  /** "Forgot password?": shows the reset card with the address from the login form. */
+  function onForgotStart() {
+    recovery.section.hidden = false;
+    recovery.forgot.email.value = ui.login.email.value.trim();
+    clearMessages(recovery.forgot);
+    clearMessages(recovery.reset);
+    recovery.heading.focus();
+  }
+
+  function onSendResetCode(event) {
+    event.preventDefault();
+    var box = recovery.forgot;
+    clearMessages(box);
+    if (!checkEmail(box, box.email)) return;
+    busy(box, function () {
+      return callApi("POST", "/password/forgot", { body: { email: box.email.value } });
+    }).then(function (result) {
+      if (!result.ok) {
+        showResultError(box, result, { email: box.email });
+        return;
+      }
+      showStatus(box, "If that address has an account, a reset code is on its way to it.");
+      recovery.reset.code.focus();
+    });
+  }
+
+  function onResetPassword(event) {
+    event.preventDefault();
+    var box = recovery.reset;
+    clearMessages(box);
+    if (!checkEmail(recovery.forgot, recovery.forgot.email)) return;
+    if (!checkCode(box, box.code) || !checkPassword(box, box.password)) return;
+    var email = recovery.forgot.email.value;
+    busy(box, function () {
+      return callApi("POST", "/password/reset", {
+        body: { email: email, code: box.code.value, password: box.password.value },
+      });
+    }).then(function (result) {
+      if (!result.ok) {
+        if (result.error && result.error.code === "invalid_code") {
+          box.code.setAttribute("aria-invalid", "true");
+          showError(
+            box,
+            "That code is not valid. It may be mistyped, expired or already used. Check it, or use “Send reset code” to get a new one.",
+          );
+          return;
+        }
+        showResultError(box, result, { code: box.code, password: box.password });
+        return;
+      }
+      box.code.value = "";
+      box.password.value = "";
+      showStatus(box, "Your password is reset. Log in with the new password.");
+      ui.login.email.value = email;
+      ui.login.password.focus();
+    });
+  }
+
+  /** Takes over the fresh session a password change answers, or signs out when there is none. */
+  function adoptSession(result, email) {
+    if (result.status === 204 || !result.data) {
+      showSignedOut();
+      showStatus(ui.login, "Your password is changed. Log in with the new password.");
+      ui.login.email.value = email;
+      ui.login.password.focus();
+      return Promise.resolve();
+    }
+    var tokens = result.data;
+    session = {
+      email: email,
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      refreshToken: tokens.refreshToken,
+      username: tokens.username,
+      expiresAt: expiresAt(tokens.expiresIn),
+    };
+    return loadMe().then(function (me) {
+      if (!me.ok) return sessionEnded(me);
+      renderClaims(me.data || {});
+      showStatus(
+        recovery.change,
+        "Your password is changed. Other devices signed in to this account are signed out.",
+      );
+    });
+  }
+
+  function onChangePassword(event) {
+    event.preventDefault();
+    var box = recovery.change;
+    clearMessages(box);
+    if (!session) return sessionEnded({ error: { code: "invalid_token" } });
+    if (!checkPassword(box, box.current)) return;
+    if (!box.next.value) return markInvalid(box, box.next, "Enter a new password.");
+    var current = session;
+    busy(box, function () {
+      return callApi("POST", "/password/change", {
+        token: current.accessToken,
+        body: { currentPassword: box.current.value, newPassword: box.next.value },
+      });
+    }).then(function (result) {
+      if (!result.ok) {
+        var code = result.error && result.error.code;
+        if (code === "invalid_token") return sessionEnded(result);
+        if (code === "invalid_credentials") {
+          return markInvalid(box, box.current, "The current password is not correct.");
+        }
+        showResultError(box, result, { currentPassword: box.current, newPassword: box.next });
+        return;
+      }
+      box.current.value = "";
+      box.next.value = "";
+      return adoptSession(result, current.email);
+    });
+  }
+
+  /** The explicit confirmation step: nothing is deleted until the password is entered. */
+  function showDeleteConfirm(open) {
+    var box = recovery.remove;
+    clearMessages(box);
+    box.password.value = "";
+    box.confirm.hidden = !open;
+    box.startActions.hidden = open;
+    (open ? box.password : box.start).focus();
+  }
+
+  function onDeleteAccount(event) {
+    event.preventDefault();
+    var box = recovery.remove;
+    clearMessages(box);
+    if (!session) return sessionEnded({ error: { code: "invalid_token" } });
+    if (box.confirm.hidden) return showDeleteConfirm(true);
+    if (!checkPassword(box, box.password)) return;
+    var current = session;
+    busy(box, function () {
+      return callApi("POST", "/account/delete", {
+        token: current.accessToken,
+        body: { password: box.password.value },
+      });
+    }).then(function (result) {
+      if (!result.ok) {
+        var code = result.error && result.error.code;
+        if (code === "invalid_token") return sessionEnded(result);
+        if (code === "invalid_credentials") {
+          return markInvalid(box, box.password, "The password is not correct.");
+        }
+        showError(box, describe(result));
+        return;
+      }
+      box.password.value = "";
+      box.confirm.hidden = true;
+      box.startActions.hidden = false;
+      showSignedOut();
+      showStatus(ui.login, "Your account is deleted.");
+      ui.login.email.focus();
+    });
+  }
+
+  recovery.forgotButton.addEventListener("click", onForgotStart);
+  recovery.forgot.form.addEventListener("submit", onSendResetCode);
+  recovery.reset.form.addEventListener("submit", onResetPassword);
+  recovery.change.form.addEventListener("submit", onChangePassword);
+  recovery.remove.form.addEventListener("submit", onDeleteAccount);
+  recovery.remove.start.addEventListener("click", function () {
+    showDeleteConfirm(true);
+  });
+  recovery.remove.cancel.addEventListener("click", function () {
+    showDeleteConfirm(false);
+  });
 
   ui.signup.form.addEventListener("submit", onSignUp);
   ui.confirm.form.addEventListener("submit", onConfirm);

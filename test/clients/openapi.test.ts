@@ -50,6 +50,14 @@ const NOT_PRODUCED: Readonly<Record<string, string>> = {
   "POST /auth/logout 500": "needs an unexpected failure inside the gateway",
   "GET /auth/me 500": "needs an unexpected failure inside the gateway",
   "POST /auth/logout 403": "needs a gateway configured to require scopes or groups",
+  "POST /auth/password/forgot 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/password/reset 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/password/change 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/account/delete 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/password/change 403": "needs a gateway configured to require scopes or groups",
+  "POST /auth/account/delete 403": "needs a gateway configured to require scopes or groups",
+  "POST /auth/password/change 204":
+    "needs a sign-in that answers a challenge (MFA); test/routes/account-recovery.test.ts covers it",
   "GET /auth/me 403": "needs a gateway configured to require scopes or groups",
   "POST /auth/login/challenge 500": "needs an unexpected failure inside the gateway",
   "POST /auth/mfa/totp 500": "needs an unexpected failure inside the gateway",
@@ -277,6 +285,10 @@ describe("openapi.yaml against a local gateway", () => {
         "/auth/me",
         "/auth/refresh",
         "/auth/register",
+        "/auth/password/forgot",
+        "/auth/password/reset",
+        "/auth/password/change",
+        "/auth/account/delete",
         "/healthz",
         "/openapi.yaml",
         "/readyz",
@@ -429,6 +441,57 @@ describe("openapi.yaml against a local gateway", () => {
     );
   }, 60_000);
 
+  test("account recovery and management answer as documented", async () => {
+    const session = await freshSession(gateway!, "recovery");
+    const { email } = session;
+    const NEW = "Openapi-New-Pw2!";
+    const post = (docPath: string, body: unknown, token?: string) =>
+      send("post", docPath, { body, ...(token === undefined ? {} : { token }) });
+
+    // Forgot: 202 for anyone; 400 malformed.
+    expect((await post("/auth/password/forgot", { email })).status).toBe(202);
+    expect((await post("/auth/password/forgot", { email: "x" })).status).toBe(400);
+    const code = String(gateway!.latestCode(email));
+
+    // Reset: 400 invalid_code, 400 invalid_request (policy), 200.
+    const wrongCode = code === "000000" ? "111111" : "000000";
+    const wrong = await post("/auth/password/reset", { email, code: wrongCode, password: NEW });
+    expect(errorCode(wrong)).toBe("invalid_code");
+    const weak = await post("/auth/password/reset", { email, code, password: "weak" });
+    expect(errorCode(weak)).toBe("invalid_request");
+    const reset = await post("/auth/password/reset", { email, code, password: NEW });
+    expect(reset.body).toEqual({ status: "password_reset" });
+    expect((await send("get", "/auth/me", { token: session.accessToken })).status).toBe(401);
+
+    // Change: 401 invalid_token (old session), 401 invalid_credentials, 400, 200.
+    const login = await post("/auth/login", { email, password: NEW });
+    const token = String(login.body.accessToken);
+    const body = { currentPassword: NEW, newPassword: PASSWORD };
+    const ended = await post("/auth/password/change", body, session.accessToken);
+    expect(errorCode(ended)).toBe("invalid_token");
+    const badCurrent = await post(
+      "/auth/password/change",
+      { ...body, currentPassword: "No-1!aaaa" },
+      token,
+    );
+    expect(errorCode(badCurrent)).toBe("invalid_credentials");
+    expect((await post("/auth/password/change", { currentPassword: NEW }, token)).status).toBe(400);
+    const changed = await post("/auth/password/change", body, token);
+    expect(changed.status).toBe(200);
+    const fresh = String(changed.body.accessToken);
+
+    // Delete: 401 invalid_token, 401 invalid_credentials, 400, 204.
+    expect(errorCode(await post("/auth/account/delete", { password: PASSWORD }, token))).toBe(
+      "invalid_token",
+    );
+    expect(errorCode(await post("/auth/account/delete", { password: NEW }, fresh))).toBe(
+      "invalid_credentials",
+    );
+    expect((await post("/auth/account/delete", {}, fresh)).status).toBe(400);
+    expect((await post("/auth/account/delete", { password: PASSWORD }, fresh)).status).toBe(204);
+    expect((await send("get", "/auth/me", { token: fresh })).status).toBe(401);
+  }, 60_000);
+
   test("every JSON route answers 413 for a large body and 415 for another media type", async () => {
     const routes = jsonRoutes();
     expect(routes.length).toBeGreaterThanOrEqual(6);
@@ -482,6 +545,8 @@ describe("openapi.yaml against a rate-limited gateway", () => {
       "/auth/confirm": { email, code: "000000" },
       "/auth/confirm/resend": { email },
       "/auth/login": { email, password: PASSWORD },
+      "/auth/password/forgot": { email },
+      "/auth/password/reset": { email, code: "000000", password: PASSWORD },
     };
     for (const [route, body] of Object.entries(bodies)) {
       await until429(route, 5, () => call(gateway!.url, "post", route, { body }));
@@ -514,6 +579,19 @@ describe("openapi.yaml against a rate-limited gateway", () => {
         call(gateway!.url, "post", route, { body, ...(bearer ? { token: bearer } : {}) }),
       );
     }
+    const change = { currentPassword: PASSWORD, newPassword: `${PASSWORD}x` };
+    await until429("/auth/password/change", 1, () =>
+      call(gateway!.url, "post", "/auth/password/change", {
+        token: session.accessToken,
+        body: change,
+      }),
+    );
+    await until429("/auth/account/delete", 1, () =>
+      call(gateway!.url, "post", "/auth/account/delete", {
+        token: session.accessToken,
+        body: { password: PASSWORD },
+      }),
+    );
   }, 60_000);
 });
 
@@ -538,9 +616,13 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
       "/auth/confirm/resend": { email: session.email },
       "/auth/login": { email: session.email, password: PASSWORD },
       "/auth/refresh": { refreshToken: session.refreshToken, username: session.username },
+      "/auth/password/forgot": { email: session.email },
+      "/auth/password/reset": { email: session.email, code: "000000", password: PASSWORD },
+      "/auth/password/change": { currentPassword: PASSWORD, newPassword: `${PASSWORD}x` },
+      "/auth/account/delete": { password: PASSWORD },
     };
     for (const [route, body] of Object.entries(bodies)) {
-      const reply = await call(gateway!.url, "post", route, { body });
+      const reply = await call(gateway!.url, "post", route, { body, token: session.accessToken });
       expect([route, errorCode(reply)]).toEqual([route, "upstream_unavailable"]);
       expect(Number(reply.headers.get("retry-after"))).toBeGreaterThan(0);
     }
