@@ -46,10 +46,15 @@ interface Session {
   username: string;
 }
 
+/** Every token and reset code these tests handled, for the clean-logs check at the end. */
+const handled = { tokens: [] as string[], codes: new Set<string>() };
+
 async function login(email: string, password: string): Promise<Session> {
   const res = await post("/login", { email, password });
   expect(res.status).toBe(200);
-  return res.body as Session;
+  const session = res.body as Session;
+  handled.tokens.push(session.accessToken, session.idToken, session.refreshToken);
+  return session;
 }
 
 /** Every token of a session (and a refresh of it) as /me and /refresh see them. */
@@ -138,6 +143,7 @@ describe("forgot and reset", () => {
     expect((await post("/password/forgot", { email })).status).toBe(202);
     const code = gw.latestCode(email);
     expect(code).toMatch(/^\d{6}$/);
+    handled.codes.add(code!);
     const reset = await post("/password/reset", { email, code, password: NEW_PASSWORD });
     expect(reset).toMatchObject({ status: 200, body: { status: "password_reset" } });
 
@@ -278,5 +284,23 @@ describe("delete account", () => {
     const again = await login(email, NEW_PASSWORD);
     expect(again.username).not.toBe(caller.username);
     expect(await me(again.accessToken)).toBe(200);
+  });
+});
+
+describe("logs", () => {
+  it("hold no password or token of these flows, and each reset code only in the emulator's line", () => {
+    const lines = gw.logs().split("\n");
+    const { clientSecret } = gw.running.local!;
+    for (const secret of [PASSWORD, NEW_PASSWORD, clientSecret, ...handled.tokens]) {
+      expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+    }
+    expect(handled.codes.size).toBeGreaterThan(0);
+    for (const code of handled.codes) {
+      const standalone = new RegExp(`(?<![0-9A-Za-z])${code}(?![0-9A-Za-z])`);
+      const withCode = lines.filter((line) => standalone.test(line));
+      expect(withCode.length).toBeGreaterThan(0);
+      for (const line of withCode)
+        expect(line).toMatch(/LOCAL MODE (password reset|confirmation) code/);
+    }
   });
 });
