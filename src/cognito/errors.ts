@@ -41,7 +41,7 @@ const CHALLENGE_ERROR_KINDS: Readonly<Record<string, CognitoFailureKind>> = {
   SoftwareTokenMFANotFoundException: "code", // no authenticator enrolled: no code can match
   MFAMethodNotFoundException: "code", // the chosen MFA type is not set up
   RefreshTokenReuseException: "account", // a rotated-out refresh token (see routes/rotation)
-  PasswordHistoryPolicyViolationException: "input", // NEW_PASSWORD_REQUIRED: a recent password
+  PasswordHistoryPolicyViolationException: "password", // NEW_PASSWORD_REQUIRED: a recent password
   ConcurrentModificationException: "throttled", // a concurrent change: try again shortly
   OperationNotEnabledException: "upstream", // e.g. rotation not on for the app client
   InvalidEmailRoleAccessPolicyException: "upstream",
