@@ -37,7 +37,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   app.disable("x-powered-by");
   app.set("etag", false); // answers are no-store: hashing every body buys nothing
   app.set("trust proxy", options.trustProxy ?? false);
-  app.use(requestLog(gateway.config.logger));
+  app.use(requestLog(gateway.config.logger, gateway.metrics));
   app.use(securityHeaders());
   const cors = corsFor(options.corsOrigins ?? []);
   if (cors) app.use(cors);

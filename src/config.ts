@@ -5,6 +5,8 @@ import type { GatewayOptions, RateLimitOptions } from "./options";
 import { DEFAULT_RATE_LIMITS } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
 import { DEFAULT_SIGN_IN_OPTIONS, type SignInOptions } from "./routes/sign-in-options";
+import { DEFAULT_METRICS_HOST } from "./observability/options";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./shutdown";
 
 /** Where the gateway gets Cognito from. */
 export type Mode = "local" | "cognito";
@@ -41,6 +43,10 @@ export interface ServerConfig {
     /** `LOCAL_REFRESH_GRACE_SECONDS`: how long a rotated-out refresh token still works. */
     refreshGraceSeconds: number;
   };
+  /** The `/metrics` listener (METRICS_PORT, METRICS_HOST), or undefined when metrics are off. */
+  metrics: { port: number; host: string } | undefined;
+  /** Longest wait for requests in flight on SIGTERM/SIGINT, ms (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -119,6 +125,23 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       mfa: e.oneOf("LOCAL_MFA", ["off", "optional", "on"], "off"),
       refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", 0, 0, 60),
     },
+    ...runtime(e),
+  };
+}
+
+/** Metrics listener (off unless METRICS_PORT is set; loopback unless METRICS_HOST) and drain bound. */
+function runtime(e: EnvReader): Pick<ServerConfig, "metrics" | "shutdownTimeoutMs"> {
+  const port =
+    e.string("METRICS_PORT") === undefined ? undefined : e.int("METRICS_PORT", 0, 0, 65535);
+  if (port === undefined && e.string("METRICS_HOST") !== undefined) {
+    throw new ConfigError("METRICS_HOST needs METRICS_PORT (metrics are off without it).");
+  }
+  return {
+    metrics:
+      port === undefined
+        ? undefined
+        : { port, host: e.string("METRICS_HOST") ?? DEFAULT_METRICS_HOST },
+    shutdownTimeoutMs: e.int("SHUTDOWN_TIMEOUT_MS", DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
   };
 }
 

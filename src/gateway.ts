@@ -11,6 +11,11 @@ import { createCallerContextReader } from "./http/caller-context";
 import { createErrorHandler } from "./http/error-handler";
 import { createResponseFloor, realSleep } from "./http/floor";
 import { createRateLimits, NO_RATE_LIMITS, type RateLimits } from "./http/rate-limit";
+import { createAudit } from "./observability/audit";
+import { lifecycleOutcomes } from "./observability/http";
+import { countRevocations, instrumentCognitoClient } from "./observability/instrument";
+import type { Metrics } from "./observability/metrics";
+import type { OnReject } from "./observability/options";
 import { resolveGatewayOptions, type GatewayConfig, type GatewayOptions } from "./options";
 import { changePasswordRoute, deleteAccountRoute } from "./routes/account";
 import { confirmRoute, resendRoute } from "./routes/confirm";
@@ -32,6 +37,18 @@ export interface ProtectOptions {
   scopes?: readonly string[];
   /** Groups of which one must be present. */
   groups?: readonly string[];
+  /** Called with the coded reason of each refusal on this route. Default: the gateway's `onReject`. */
+  onReject?: OnReject;
+}
+
+/**
+ * Something the gateway closes on {@link Gateway.close}: a store with queued writes to flush, a
+ * connection to end. Both methods are optional; `close` is preferred, `shutdown` is
+ * express-rate-limit's name for it.
+ */
+export interface Closable {
+  close?(): void | Promise<void>;
+  shutdown?(): void | Promise<void>;
 }
 
 /** A configured gateway: the lifecycle router and the verification middleware share state. */
@@ -58,6 +75,16 @@ export interface Gateway {
   reloadKeys(): void;
   /** Keys loaded and Cognito answering. */
   ready(): Promise<boolean>;
+  /** Where this gateway records (no-op unless `observability.metrics` was given). */
+  readonly metrics: Metrics;
+  /** Adds a resource for {@link close} to close (e.g. a shared store built outside the options). */
+  closeWith(resource: Closable): void;
+  /**
+   * Flushes and closes what the gateway holds: rate-limit stores, the revocation and state stores
+   * (whichever have `close`), then resources given to {@link closeWith}. Call it after the HTTP
+   * server stopped taking requests. Failures are logged, never thrown; calling again is a no-op.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -66,10 +93,14 @@ export interface Gateway {
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const config = resolveGatewayOptions(options);
+  const { metrics, onReject } = config.observability;
   const keys = typeof config.keys === "string" ? new FileKeyStore(config.keys) : config.keys;
-  const revocations =
+  metrics.watchKeys(() => keys.kids.length);
+  const store =
     config.revocations ??
     new MemoryRevocationStore({ clock: config.clock, clockSkewSeconds: config.clockSkewSeconds });
+  // Verifiers read the store itself; writers go through the counter.
+  const revocations = countRevocations(store, metrics);
   const verifierFor = (protect: ProtectOptions): TokenVerifier =>
     createVerifier({
       issuer: config.issuer,
@@ -78,13 +109,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(protect.scopes ? { scopes: protect.scopes } : {}),
       ...(protect.groups ? { groups: protect.groups } : {}),
       keys,
-      revocations,
+      revocations: store,
       clockSkewSeconds: config.clockSkewSeconds,
       clock: config.clock,
       cache: config.tokenCache,
     });
   const cognito = new CognitoAdapter({
-    client: config.cognitoClient ?? createCognitoClient(clientSettings(config)),
+    client: instrumentCognitoClient(
+      config.cognitoClient ?? createCognitoClient(clientSettings(config)),
+      metrics,
+    ),
     userPoolId: config.userPoolId,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
@@ -92,6 +126,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
   });
   const limits = rateLimitsOf(config);
+  const protect = (options: ProtectOptions): RequestHandler =>
+    requireAuthWith({
+      verifier: verifierFor(options),
+      metrics,
+      logger: config.logger,
+      ...((options.onReject ?? onReject) ? { onReject: options.onReject ?? onReject } : {}),
+    });
   const deps: RouteDeps = {
     config,
     cognito,
@@ -104,25 +145,54 @@ export function createGateway(options: GatewayOptions): Gateway {
     sleep: realSleep,
     logger: config.logger,
     revocations,
-    requireAccess: requireAuthWith({ verifier: verifierFor({ tokenUse: "access" }) }),
+    requireAccess: protect({ tokenUse: "access" }),
     limits,
     state: config.state,
     sealer: sealers(config),
+    metrics,
+    audit: createAudit(config.logger, config.observability.auditSecret ?? config.clientSecret),
   };
+  const extra: Closable[] = [];
+  let closing: Promise<void> | undefined;
   return {
     router: lifecycleRouter(deps),
     ipLimit: limits.ip,
-    requireAuth: (protect) => requireAuthWith({ verifier: verifierFor(protect) }),
+    requireAuth: protect,
     keys,
     revocations,
     config,
+    metrics,
     reloadKeys() {
-      if (keys instanceof FileKeyStore) keys.reload();
+      if (!(keys instanceof FileKeyStore)) return;
+      keys.reload();
+      metrics.keysReloaded();
     },
     async ready() {
       return keys.kids.length > 0 && (await cognito.reachable());
     },
+    closeWith(resource) {
+      extra.push(resource);
+    },
+    close() {
+      // Stores have no `close` in their interfaces; shared ones (Redis) add it.
+      const stores = [store, config.state].map((s): Closable => s as object);
+      closing ??= closeAll(config, [limits, ...stores, ...extra]);
+      return closing;
+    },
   };
+}
+
+/** Closes each resource once (in parallel), logging failures instead of throwing. */
+async function closeAll(config: GatewayConfig, resources: readonly Closable[]): Promise<void> {
+  const unique = [...new Set(resources)];
+  const results = await Promise.allSettled(
+    unique.map(async (r) => (r.close ? r.close() : r.shutdown?.())),
+  );
+  for (const result of results) {
+    if (result.status === "rejected") {
+      config.logger.error({ err: result.reason as unknown }, "closing a gateway resource failed");
+    }
+  }
 }
 
 /** Shortcut: the lifecycle router of a new gateway (use createGateway to share revocations). */
@@ -142,6 +212,7 @@ function rateLimitsOf(config: GatewayConfig): RateLimits {
   return createRateLimits(config.rateLimit, {
     logger: config.logger,
     keySecret: config.clientSecret,
+    metrics: config.observability.metrics,
   });
 }
 
@@ -167,6 +238,7 @@ function sealers(config: GatewayConfig): (purpose: string) => Sealer {
 function lifecycleRouter(deps: RouteDeps): Router {
   const router = express.Router();
   const { limits } = deps;
+  router.use(lifecycleOutcomes(deps.metrics)); // first: refusals are outcomes too
   router.use(limits.ip); // before any parsing work
   router.use(function noStore(_req, res, next) {
     res.set("Cache-Control", "no-store"); // answers carry tokens

@@ -7,6 +7,11 @@ import type { LoginFlow } from "./cognito/adapter";
 import { ConfigError } from "./errors";
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./http/password-policy";
 import { createLogger, type Logger } from "./logger";
+import {
+  resolveObservabilityOptions,
+  type ObservabilityConfig,
+  type ObservabilityOptions,
+} from "./observability/options";
 import { MIN_SECRET_LENGTH } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
@@ -167,6 +172,8 @@ export interface GatewayOptions {
   sessionSecret?: string | readonly string[];
   /** Sign-in challenges, MFA and refresh-token rotation. Default {@link DEFAULT_SIGN_IN_OPTIONS}. */
   signIn?: Partial<SignInOptions>;
+  /** Metrics, the token-refusal hook and the audit key. Default: no metrics, no hook. */
+  observability?: ObservabilityOptions;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -201,6 +208,7 @@ export interface GatewayConfig {
   /** Current secret first; undefined when none was configured. */
   sessionSecrets: readonly string[] | undefined;
   signIn: SignInOptions;
+  observability: ObservabilityConfig;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -263,6 +271,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     state: o.state ?? new MemoryStateStore({ clock: o.clock ?? systemClock }),
     sessionSecrets: sessionSecrets(o.sessionSecret),
     signIn: signInOptions(o.signIn, loginFlow),
+    observability: resolveObservabilityOptions(o.observability),
   };
 }
 

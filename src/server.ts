@@ -14,7 +14,12 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   const running = await startGateway(config, logger);
   logger.info(
-    { url: running.url, mode: config.mode, startupMs: Math.round(performance.now()) },
+    {
+      url: running.url,
+      mode: config.mode,
+      metrics: running.metricsUrl,
+      startupMs: Math.round(performance.now()),
+    },
     `cognito-gateway ready on ${running.url}`,
   );
   process.on("SIGHUP", () => {
@@ -25,9 +30,21 @@ async function main(): Promise<void> {
       logger.error({ err: error }, "key reload failed; previous keys stay in use");
     }
   });
+  // Graceful: no new connections, requests in flight answered (SHUTDOWN_TIMEOUT_MS at most),
+  // stores flushed; then exit 0. A second signal exits at once.
   const stop = (signal: string) => {
-    logger.info({ signal }, "stopping");
-    void running.close().then(() => process.exit(0));
+    logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, "stopping");
+    process.once(signal, () => process.exit(1));
+    running.close().then(
+      () => {
+        logger.info({ signal }, "stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -9,8 +9,11 @@ import type { LocalCognito } from "./local/emulator";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
 import { createLogger, type Logger } from "./logger";
+import { createPrometheusMetrics } from "./observability/metrics";
+import { startMetricsServer, type MetricsServer } from "./observability/server";
 import type { GatewayOptions } from "./options";
 import { JournalRevocationStore } from "./stores/revocation-journal";
+import { drainServer } from "./shutdown";
 
 /** A started standalone gateway. */
 export interface RunningGateway {
@@ -22,8 +25,15 @@ export interface RunningGateway {
   readonly local: LocalCognito | undefined;
   /** The emulator in use in local mode: the embedded one, or the shared one at LOCAL_COGNITO_URL. */
   readonly emulator: LocalCognitoLink | undefined;
+  /** The `/metrics` listener's URL, when METRICS_PORT turned it on. */
+  readonly metricsUrl: string | undefined;
   /** Re-reads jwks.json (SIGHUP), re-checking the production guard. */
   reloadKeys(): void;
+  /**
+   * Stops gracefully: no new connections, requests in flight answered (at most
+   * `shutdownTimeoutMs`, then cut), the gateway's stores flushed and closed, then the metrics
+   * listener and the embedded emulator.
+   */
   close(): Promise<void>;
 }
 
@@ -46,12 +56,16 @@ export async function startGateway(
       ? await connectShared(config.local.url, config, logger)
       : local;
   let journal: JournalRevocationStore | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     journal = await openJournal(config, logger);
+    const metrics = config.metrics === undefined ? undefined : createPrometheusMetrics();
+    const options = gatewayOptions(config, emulator);
     const gateway = createGateway({
-      ...gatewayOptions(config, emulator),
+      ...options,
       ...(journal ? { revocations: journal } : {}),
       logger,
+      ...(metrics ? { observability: { ...options.observability, metrics } } : {}),
     });
     const guard = () => {
       assertNoEmulatorKeyOutsideLocal({
@@ -77,6 +91,9 @@ export async function startGateway(
     );
     server.listen(config.port, config.host);
     await once(server, "listening");
+    if (metrics && config.metrics) {
+      metricsServer = await startMetricsServer(metrics, config.metrics, logger);
+    }
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     return {
@@ -85,22 +102,27 @@ export async function startGateway(
       server,
       local,
       emulator,
+      metricsUrl: metricsServer?.url,
       reloadKeys() {
         gateway.reloadKeys();
         guard();
       },
       async close() {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => {
-          server.close(() => {
-            resolve();
-          });
-        });
+        const drained = await drainServer(server, config.shutdownTimeoutMs);
+        if (!drained) {
+          logger.warn(
+            { shutdownTimeoutMs: config.shutdownTimeoutMs },
+            "shutdown: requests still in flight were cut",
+          );
+        }
+        await gateway.close(); // flushes and closes the stores, the journal included
         await journal?.close();
+        await metricsServer?.close();
         await emulator?.close();
       },
     };
   } catch (error) {
+    await metricsServer?.close();
     await journal?.close();
     await emulator?.close();
     throw error;

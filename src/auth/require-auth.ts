@@ -3,8 +3,11 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { GatewayError } from "../errors";
+import type { Logger } from "../logger";
+import type { Metrics } from "../observability/metrics";
+import type { OnReject } from "../observability/options";
 import { MAX_TOKEN_LENGTH } from "./jws";
-import { rejection } from "./rejections";
+import { rejection, TokenRejection } from "./rejections";
 import {
   createVerifier,
   type CognitoClaims,
@@ -20,8 +23,22 @@ declare module "express-serve-static-core" {
   }
 }
 
-/** Either verifier options, or a verifier built beforehand (to share its cache between routes). */
-export type RequireAuthOptions = VerifierOptions | { verifier: TokenVerifier };
+/** Who hears of refused tokens. The reason never reaches the client. */
+export interface RejectionReporting {
+  /** Called with the coded reason of each refusal (after metrics); a throwing hook is ignored. */
+  onReject?: OnReject;
+  /** Counts refusals by reason. */
+  metrics?: Metrics;
+  /** Gets a debug line per refusal, with the reason and the request id. */
+  logger?: Logger;
+}
+
+/**
+ * Either verifier options, or a verifier built beforehand (to share its cache between routes);
+ * plus, optionally, who hears of refusals.
+ */
+export type RequireAuthOptions = (VerifierOptions | { verifier: TokenVerifier }) &
+  RejectionReporting;
 
 /** Longest `Authorization` header looked at: `Bearer ` plus a maximal token, with some slack. */
 export const MAX_AUTHORIZATION_LENGTH = 4200;
@@ -54,18 +71,30 @@ const CHALLENGE = Object.freeze({
  * `insufficient_scope` 403) to `next` with the matching `WWW-Authenticate` challenge.
  */
 export function requireAuth(options: RequireAuthOptions): RequestHandler {
-  const verifier =
-    typeof options === "object" && "verifier" in options
-      ? options.verifier
-      : createVerifier(options);
+  // JavaScript callers can pass anything: a non-object becomes the verifier's ConfigError.
+  const given: unknown = options;
+  const { onReject, metrics, logger, ...rest } = (
+    typeof given === "object" && given !== null ? given : {}
+  ) as RequireAuthOptions;
+  const verifier = "verifier" in rest ? rest.verifier : createVerifier(rest);
   if (typeof (verifier as Partial<TokenVerifier> | undefined)?.check !== "function") {
     throw new TypeError("requireAuth: verifier must be a TokenVerifier (createVerifier)");
   }
+  const report = reporter({ onReject, metrics, logger });
+  const conclude = (req: Request, res: Response, next: NextFunction, outcome: VerifyOutcome) => {
+    if (outcome instanceof GatewayError) {
+      if (report !== undefined && outcome instanceof TokenRejection) report(outcome.reason, req);
+      refuse(res, next, outcome);
+      return;
+    }
+    req.auth = outcome;
+    next();
+  };
   return function requireAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
     const token = bearerToken(req);
     let outcome: VerifyOutcome | Promise<VerifyOutcome>;
     try {
-      outcome = token === undefined ? rejection("invalid_token") : verifier.check(token);
+      outcome = token === undefined ? rejection("malformed") : verifier.check(token);
     } catch (err) {
       next(err); // the revocation store failed: refuse, as a server error
       return;
@@ -85,15 +114,31 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
   };
 }
 
-/** Admits the request with its claims, or refuses it with the RFC 6750 challenge. */
-function conclude(req: Request, res: Response, next: NextFunction, outcome: VerifyOutcome): void {
-  if (outcome instanceof GatewayError) {
-    if (outcome.code === "invalid_token" || outcome.code === "insufficient_scope") {
-      res.setHeader("WWW-Authenticate", CHALLENGE[outcome.code]);
-    }
-    next(outcome);
-    return;
+/** Refuses the request with the RFC 6750 challenge. */
+function refuse(res: Response, next: NextFunction, error: GatewayError): void {
+  if (error.code === "invalid_token" || error.code === "insufficient_scope") {
+    res.setHeader("WWW-Authenticate", CHALLENGE[error.code]);
   }
-  req.auth = outcome;
-  next();
+  next(error);
+}
+
+/** One function telling everyone interested of a refusal, or undefined when no one is. */
+function reporter(
+  to: RejectionReporting,
+): ((reason: TokenRejection["reason"], req: Request) => void) | undefined {
+  const { onReject, metrics, logger } = to;
+  const counting = metrics?.enabled === true ? metrics : undefined;
+  if (onReject === undefined && counting === undefined && logger === undefined) return undefined;
+  return function reportRejection(reason, req) {
+    counting?.tokenRejected(reason);
+    if (logger?.isLevelEnabled("debug") === true) {
+      logger.debug({ reason, reqId: req.id }, "token refused");
+    }
+    if (onReject === undefined) return;
+    try {
+      onReject(reason, req);
+    } catch (err) {
+      logger?.warn({ err }, "onReject hook threw; ignored");
+    }
+  };
 }

@@ -19,7 +19,7 @@ import {
   splitCompactJws,
 } from "./jws";
 import { MAX_KID_LENGTH } from "./keys";
-import { rejection, type Rejection } from "./rejections";
+import { rejection, type RejectReason } from "./rejections";
 import { VerifiedTokenCache, type TokenCacheStats } from "./token-cache";
 import {
   resolveVerifierOptions,
@@ -92,11 +92,8 @@ const ENTRY_OVERHEAD_BYTES = 256;
 /** Distinct valid header segments remembered (Cognito uses one per signing key). */
 const MAX_REMEMBERED_HEADERS = 32;
 
-const INVALID: Rejection = "invalid_token";
-const FORBIDDEN: Rejection = "insufficient_scope";
-
 /*
- * Internally every check returns a Rejection code instead of throwing: a refusal is an ordinary
+ * Internally every check returns a RejectReason instead of throwing: a refusal is an ordinary
  * outcome here, and throwing costs more than the checks that lead to it.
  */
 class CognitoTokenVerifier implements TokenVerifier {
@@ -130,10 +127,10 @@ class CognitoTokenVerifier implements TokenVerifier {
     if (store === false) return claims;
     const revoked = store.isRevoked(claims);
     if (revoked === false) return claims;
-    if (revoked === true) return rejection(INVALID);
+    if (revoked === true) return rejection("revoked");
     // Any thenable becomes a native promise; any answer other than `false` refuses (fail closed).
     return Promise.resolve(revoked).then((answer: unknown) =>
-      answer === false ? claims : rejection(INVALID),
+      answer === false ? claims : rejection("revoked"),
     );
   }
 
@@ -142,9 +139,9 @@ class CognitoTokenVerifier implements TokenVerifier {
   }
 
   /** Every check but revocation: from the cache when possible, else in full. */
-  #checkUnrevoked(token: string): CognitoClaims | Rejection {
+  #checkUnrevoked(token: string): CognitoClaims | RejectReason {
     // Before anything else: an oversized string is not even hashed for the cache lookup.
-    if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return INVALID;
+    if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return "malformed";
     const now = this.config.clock.now() / 1000;
     if (this.config.keys.version !== this.#keysVersion) this.#forgetKeys();
     // A hit re-checks expiry (the entry is never served at or after `exp`); revocation follows.
@@ -158,20 +155,20 @@ class CognitoTokenVerifier implements TokenVerifier {
     this.#keysVersion = this.config.keys.version;
   }
 
-  #checkFully(token: string, now: number): CognitoClaims | Rejection {
+  #checkFully(token: string, now: number): CognitoClaims | RejectReason {
     const dots = splitCompactJws(token);
-    if (dots === undefined) return INVALID;
+    if (dots === undefined) return "malformed";
     const key = this.#keyForHeader(token.slice(0, dots.first));
-    if (key === undefined) return INVALID;
+    if (typeof key === "string") return key;
     const payloadJson = decodeSegment(token.slice(dots.first + 1, dots.second));
     const payload = parseJsonObjectLoosely(payloadJson);
+    if (payload === undefined) return "malformed";
     // Expired and not-yet-valid tokens are refused before the duplicate-key scan: refusing
     // early is always safe, and these are the common refusals.
-    if (payload === undefined || !timesAcceptable(payload, now, this.config.clockSkewSeconds)) {
-      return INVALID;
-    }
-    if (hasDuplicateKeys(payloadJson, payload)) return INVALID;
-    if (!signatureValid(token, dots.second, key)) return INVALID;
+    const untimely = timesRefusal(payload, now, this.config.clockSkewSeconds);
+    if (untimely !== undefined) return untimely;
+    if (hasDuplicateKeys(payloadJson, payload)) return "malformed";
+    if (!signatureValid(token, dots.second, key)) return "bad_signature";
     const refusal = this.#refuseClaims(payload);
     if (refusal !== undefined) return refusal;
     const claims = deepFreeze(payload) as CognitoClaims;
@@ -186,12 +183,12 @@ class CognitoTokenVerifier implements TokenVerifier {
     this.#cache.set(token, claims, claims.exp, bytes);
   }
 
-  /** The pinned key for a header segment (remembered for headers seen before), if any. */
-  #keyForHeader(headerB64: string): KeyObject | undefined {
+  /** The pinned key for a header segment (remembered for headers seen before), or why not. */
+  #keyForHeader(headerB64: string): KeyObject | RejectReason {
     const known = this.#headerKeys.get(headerB64);
     if (known !== undefined) return known;
     const key = this.#pinnedKey(decodeSegment(headerB64));
-    if (key === undefined) return undefined;
+    if (typeof key === "string") return key;
     // Bounded: headers that vary (each must still name a pinned kid) only churn this map.
     if (this.#headerKeys.size >= MAX_REMEMBERED_HEADERS) this.#headerKeys.clear();
     this.#headerKeys.set(headerB64, key);
@@ -199,41 +196,42 @@ class CognitoTokenVerifier implements TokenVerifier {
   }
 
   /** Header checks, then the key pinned for its `kid`. Header URLs and keys are never used. */
-  #pinnedKey(headerJson: string): KeyObject | undefined {
+  #pinnedKey(headerJson: string): KeyObject | RejectReason {
     const header = parseJsonObject(headerJson);
-    if (header === undefined) return undefined;
+    if (header === undefined) return "malformed";
     const { alg, typ, kid, crit } = header;
-    if (alg !== "RS256" || (typ !== undefined && typ !== "JWT")) return undefined;
+    if (alg !== "RS256" || (typ !== undefined && typ !== "JWT")) return "malformed";
     // No extension is understood, so a token declaring one critical must be refused (RFC 7515).
-    if (crit !== undefined) return undefined;
-    if (typeof kid !== "string" || kid.length > MAX_KID_LENGTH) return undefined;
-    return this.config.keys.get(kid);
+    if (crit !== undefined) return "malformed";
+    if (typeof kid !== "string" || kid.length > MAX_KID_LENGTH) return "malformed";
+    return this.config.keys.get(kid) ?? "unknown_kid";
   }
 
   /** Claim checks after the signature: who issued it, for whom, what kind, what it grants. */
-  #refuseClaims(payload: Record<string, unknown>): Rejection | undefined {
+  #refuseClaims(payload: Record<string, unknown>): RejectReason | undefined {
     const { issuer, tokenUse, clientIds } = this.config;
-    if (payload.iss !== issuer || payload.token_use !== tokenUse) return INVALID;
+    if (payload.iss !== issuer) return "wrong_issuer";
+    if (payload.token_use !== tokenUse) return "wrong_token_use";
     const client = tokenUse === "access" ? payload.client_id : payload.aud;
-    if (typeof client !== "string" || !clientIds.has(client)) return INVALID;
+    if (typeof client !== "string" || !clientIds.has(client)) return "wrong_client";
     const { sub } = payload;
-    if (typeof sub !== "string" || sub.length === 0) return INVALID;
-    if (!optionalClaimsTyped(payload)) return INVALID;
-    return this.#hasGrants(payload) ? undefined : FORBIDDEN;
+    if (typeof sub !== "string" || sub.length === 0) return "malformed";
+    if (!optionalClaimsTyped(payload)) return "malformed";
+    return this.#missingGrant(payload);
   }
 
-  /** Scopes (all required) and groups (any one). */
-  #hasGrants(payload: Record<string, unknown>): boolean {
+  /** Scopes (all required) and groups (any one): which is missing, if any. */
+  #missingGrant(payload: Record<string, unknown>): RejectReason | undefined {
     const { scopes, groups } = this.config;
     if (scopes.length > 0) {
       const { scope } = payload;
       const granted = typeof scope === "string" ? scope.split(" ") : [];
-      if (!scopes.every((s) => granted.includes(s))) return false;
+      if (!scopes.every((s) => granted.includes(s))) return "missing_scope";
     }
-    if (groups.length === 0) return true;
+    if (groups.length === 0) return undefined;
     const member = payload["cognito:groups"];
     const held: unknown[] = Array.isArray(member) ? member : [];
-    return groups.some((g) => held.includes(g));
+    return groups.some((g) => held.includes(g)) ? undefined : "missing_group";
   }
 }
 
@@ -242,13 +240,24 @@ function settle(outcome: VerifyOutcome): Promise<CognitoClaims> {
   return outcome instanceof GatewayError ? Promise.reject(outcome) : Promise.resolve(outcome);
 }
 
-/** `exp`, `iat` (required) and `nbf` (optional) are finite numbers, and now is within them ± skew. */
-function timesAcceptable(payload: Record<string, unknown>, now: number, skew: number): boolean {
+/**
+ * `exp`, `iat` (required) and `nbf` (optional) are finite numbers (else `malformed`), and now is
+ * within them ± skew (else `expired` or `not_yet_valid`, an `iat` in the future included).
+ */
+function timesRefusal(
+  payload: Record<string, unknown>,
+  now: number,
+  skew: number,
+): RejectReason | undefined {
   const { exp, iat, nbf } = payload;
-  if (typeof exp !== "number" || !Number.isFinite(exp) || exp + skew <= now) return false;
-  if (typeof iat !== "number" || !Number.isFinite(iat) || iat - skew > now) return false;
-  if (nbf === undefined) return true;
-  return typeof nbf === "number" && Number.isFinite(nbf) && nbf - skew <= now;
+  if (!isTime(exp) || !isTime(iat) || !(nbf === undefined || isTime(nbf))) return "malformed";
+  if (exp + skew <= now) return "expired";
+  if (iat - skew > now || (nbf !== undefined && nbf - skew > now)) return "not_yet_valid";
+  return undefined;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
 }
 
 const STRING_CLAIMS = ["jti", "origin_jti", "username", "cognito:username", "scope", "email"];

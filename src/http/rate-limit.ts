@@ -9,6 +9,7 @@ import {
 } from "express-rate-limit";
 import { ConfigError, GatewayError } from "../errors";
 import type { Logger } from "../logger";
+import { NO_METRICS, type Metrics } from "../observability/metrics";
 import type { RateLimitOptions } from "../options";
 import { requestLogger } from "./request-log";
 import { normaliseEmail } from "./schemas";
@@ -37,6 +38,8 @@ export interface RateLimits {
    * are not a login request (change password, delete account). Never throws.
    */
   loginWaitSeconds(email: string): Promise<number>;
+  /** Shuts every limiter store down (a shared store flushes what it holds). Never throws. */
+  close(): Promise<void>;
 }
 
 const pass: RequestHandler = (_req, _res, next) => {
@@ -50,6 +53,7 @@ export const NO_RATE_LIMITS: RateLimits = Object.freeze({
   loginBackoff: pass,
   loginOutcome: () => Promise.resolve(),
   loginWaitSeconds: () => Promise.resolve(0),
+  close: () => Promise.resolve(),
 });
 
 /** What {@link createRateLimits} needs besides the limits. */
@@ -60,6 +64,8 @@ export interface RateLimitDeps {
    * addresses, and every instance sharing a store derives the same keys.
    */
   keySecret: string;
+  /** Counts refusals by limit (`ip`, `account`, `login_backoff`). Default: not counted. */
+  metrics?: Metrics;
 }
 
 /**
@@ -68,7 +74,13 @@ export interface RateLimitDeps {
  * throttling stay in force, and an outage of the limiter store must not become one of sign-in.
  */
 export function createRateLimits(options: RateLimitOptions, deps: RateLimitDeps): RateLimits {
-  const storeFor = options.store ?? (() => new MemoryStore());
+  const opened: Store[] = [];
+  const storeFor = (prefix: string): Store => {
+    const store = options.store?.(prefix) ?? new MemoryStore();
+    opened.push(store);
+    return store;
+  };
+  const metrics = deps.metrics ?? NO_METRICS;
   const keyOf = accountKeys(deps.keySecret);
   const common = limiterDefaults(deps.logger);
   const ipLimiter = rateLimit({
@@ -76,7 +88,7 @@ export function createRateLimits(options: RateLimitOptions, deps: RateLimitDeps)
     windowMs: options.ipWindowSeconds * 1000,
     limit: options.ipMax,
     store: storeFor("ip"),
-    handler: refuse(deps.logger, "ip"),
+    handler: refuse(deps.logger, metrics, "ip"),
   });
   const account = (route: AccountRoute): RequestHandler =>
     rateLimit({
@@ -86,7 +98,7 @@ export function createRateLimits(options: RateLimitOptions, deps: RateLimitDeps)
       store: storeFor(`account:${route}`),
       skip: (req) => emailOf(req) === undefined,
       keyGenerator: (req) => keyOf(route, emailOf(req) ?? ""),
-      handler: refuse(deps.logger, "account"),
+      handler: refuse(deps.logger, metrics, "account"),
     });
   const backoff = new LoginBackoff(options, storeFor, deps.logger, (email) =>
     keyOf("login-failures", email),
@@ -105,13 +117,25 @@ export function createRateLimits(options: RateLimitOptions, deps: RateLimitDeps)
           next();
           return;
         }
+        metrics.rateLimited("login_backoff");
         requestLogger(deps.logger, req).info({ limit: "login-backoff" }, "rate limited");
         next(new GatewayError("too_many_requests", { retryAfterSeconds: waitSeconds }));
       }, next);
     },
     loginOutcome: (email, succeeded) => backoff.record(email, succeeded),
     loginWaitSeconds: (email) => backoff.check(email),
+    close: () => shutDown(opened, deps.logger),
   };
+}
+
+/** Shuts stores down once each (express-rate-limit's `shutdown`), logging failures. */
+async function shutDown(stores: readonly Store[], logger: Logger): Promise<void> {
+  const results = await Promise.allSettled([...new Set(stores)].map(async (s) => s.shutdown?.()));
+  for (const result of results) {
+    if (result.status === "rejected") {
+      logger.error({ err: result.reason as unknown }, "rate-limit store failed to shut down");
+    }
+  }
 }
 
 function limiterDefaults(logger: Logger): Partial<Options> {
@@ -131,8 +155,9 @@ function limiterDefaults(logger: Logger): Partial<Options> {
 }
 
 /** The 429: the contract envelope through the error handler, Retry-After from the window. */
-function refuse(logger: Logger, limit: "ip" | "account"): Options["handler"] {
+function refuse(logger: Logger, metrics: Metrics, limit: "ip" | "account"): Options["handler"] {
   return (req, _res, next, used) => {
+    metrics.rateLimited(limit);
     const info = (req as AugmentedRequest).rateLimit;
     const retryAfterSeconds = secondsUntil(info?.resetTime) ?? Math.ceil(used.windowMs / 1000);
     requestLogger(logger, req).info({ limit }, "rate limited");

@@ -17,6 +17,7 @@ export function confirmRoute(deps: RouteDeps): RequestHandler {
         deps.cognito.confirmSignUp(body.email, body.code, context),
       ),
     );
+    deps.audit("confirmed", { email: body.email }, req);
     res.status(200).json({ status: "confirmed" });
   };
 }

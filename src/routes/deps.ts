@@ -6,6 +6,8 @@ import type { ResponseFloor, Sleep } from "../http/floor";
 import type { RateLimits } from "../http/rate-limit";
 import { requestLogger } from "../http/request-log";
 import type { Logger } from "../logger";
+import type { Audit } from "../observability/audit";
+import type { Metrics } from "../observability/metrics";
 import type { GatewayConfig } from "../options";
 import type { Sealer } from "../session/seal";
 import type { StateStore } from "../stores/state";
@@ -28,6 +30,13 @@ export interface RouteDeps {
   state: StateStore;
   /** The sealer of one purpose (`session`, `challenge`, `device`, …), built once per purpose. */
   sealer(purpose: string): Sealer;
+  /** Counters (no-op when metrics are off). Routes need not record: the router counts outcomes. */
+  metrics: Metrics;
+  /**
+   * Writes one audit line per account event, the account as an HMAC. Call it once the outcome is
+   * known: `deps.audit("password_changed", { username }, req)`; events in AUDIT_EVENTS.
+   */
+  audit: Audit;
 }
 
 /**

@@ -27,6 +27,11 @@ export function logoutRoute(deps: RouteDeps): RequestHandler[] {
         throw new GatewayError("invalid_token");
       const cutoffSec = Math.floor(clock.now() / 1000);
       await revokeLocally(deps, claims, cutoffSec, body.refreshToken);
+      deps.audit(
+        "logged_out",
+        { username: claims.username ?? claims["cognito:username"] ?? claims.sub },
+        req,
+      );
       const log = requestLogger(deps.logger, req);
       await Promise.all([
         quietly(log, "GlobalSignOut", () => deps.cognito.globalSignOut(accessToken)),

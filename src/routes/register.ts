@@ -30,6 +30,7 @@ export function registerRoute(deps: RouteDeps): RequestHandler {
       const result = await callCognito("register", deps, req, () =>
         deps.cognito.signUp(body.email, body.password, attributes, context),
       );
+      if ("value" in result) deps.audit("registered", { email: body.email }, req);
       if ("quiet" in result && result.quiet === "resend") {
         // Confirmed accounts refuse this quietly; unconfirmed ones get a fresh code.
         await callCognito("resend", deps, req, () =>

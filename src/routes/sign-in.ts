@@ -72,11 +72,13 @@ export async function passwordSignIn(
     if ("tokens" in step) {
       if (step.tokens.refreshToken === undefined) throw new GatewayError("invalid_credentials");
       await deps.limits.loginOutcome(body.email, true);
+      deps.audit("logged_in", { email: body.email, username: step.tokens.username }, req);
     }
     return { step, email: body.email };
   } catch (error) {
     if (isGatewayError(error) && error.code === "invalid_credentials") {
       await deps.limits.loginOutcome(body.email, false);
+      deps.audit("login_failed", { email: body.email }, req);
     }
     throw error;
   }
@@ -106,11 +108,15 @@ export async function answerChallenge(
       deps.cognito.respondToChallenge(opened.pending, answer, context),
     );
     if (!("value" in result)) throw new GatewayError("invalid_credentials");
-    if ("tokens" in result.value) await deps.limits.loginOutcome(opened.email, true);
+    if ("tokens" in result.value) {
+      await deps.limits.loginOutcome(opened.email, true);
+      deps.audit("logged_in", { email: opened.email, username: result.value.tokens.username }, req);
+    }
     return { step: result.value, email: opened.email };
   } catch (error) {
     if (isGatewayError(error) && error.code === "invalid_credentials") {
       await attempts.fail(opened.pending.username);
+      deps.audit("login_failed", { email: opened.email }, req);
     }
     throw error;
   }

@@ -1,0 +1,165 @@
+/**
+ * What the gateway counts, as one injectable interface. The gateway records in four central
+ * places only — the request log (every answer), the lifecycle router (every route outcome), the
+ * Cognito adapter (every call), the verifier's middleware and the limiters (every refusal) — so a
+ * route added later is counted without doing anything. {@link NO_METRICS} (the default) records
+ * nothing; {@link createPrometheusMetrics} records into a prom-client registry.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { RejectReason } from "../auth/rejections";
+
+/** What the gateway records. Every method is cheap and never throws. */
+export interface Metrics {
+  /** False for {@link NO_METRICS}: callers may skip work done only for metrics. */
+  readonly enabled: boolean;
+  /** One answered request; `route` is the route pattern (never the raw URL) or `unmatched`. */
+  httpRequest(method: string, route: string, statusCode: number, seconds: number): void;
+  /** One lifecycle route outcome: `success`, `challenge`, or the error code answered. */
+  lifecycle(route: string, outcome: string): void;
+  /** One refused token. */
+  tokenRejected(reason: RejectReason): void;
+  /** One Cognito call: `success`, or the kind of failure (`account`, `throttled`, `upstream`…). */
+  cognitoRequest(operation: string, outcome: string, seconds: number): void;
+  /** One request refused by a limiter (`ip`, `account`, `login_backoff`). */
+  rateLimited(limit: string): void;
+  /** One revocation written (a token id, a sign-in, a subject cutoff). */
+  revocation(): void;
+  /** One successful reload of the pinned keys. */
+  keysReloaded(): void;
+  /** Reports `count()` as the number of pinned keys at each scrape. */
+  watchKeys(count: () => number): void;
+}
+
+const nothing = (): void => undefined;
+
+/** Records nothing (metrics off). */
+export const NO_METRICS: Metrics = Object.freeze({
+  enabled: false,
+  httpRequest: nothing,
+  lifecycle: nothing,
+  tokenRejected: nothing,
+  cognitoRequest: nothing,
+  rateLimited: nothing,
+  revocation: nothing,
+  keysReloaded: nothing,
+  watchKeys: nothing,
+});
+
+/** {@link Metrics} backed by a prom-client registry. */
+export interface PrometheusMetrics extends Metrics {
+  readonly registry: Registry;
+  /** The exposition text of the registry, and its content type. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Options of {@link createPrometheusMetrics}. */
+export interface PrometheusMetricsOptions {
+  /** Registry to record into. Default: a new one (never prom-client's global registry). */
+  registry?: Registry;
+  /** Also collect prom-client's default process metrics. Default true. */
+  processMetrics?: boolean;
+}
+
+/** Latency buckets, seconds: sub-millisecond verifications up to Cognito's slow answers. */
+const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const COGNITO_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Builds Prometheus metrics with the fixed names dashboards rely on:
+ * `http_request_duration_seconds{method,route,status_code}`,
+ * `cognito_gateway_lifecycle_total{route,outcome}`, `cognito_gateway_token_rejections_total{reason}`,
+ * `cognito_gateway_cognito_request_duration_seconds{operation,outcome}`,
+ * `cognito_gateway_rate_limited_total{limit}`, `cognito_gateway_revocations_total`,
+ * `cognito_gateway_keys_loaded`, `cognito_gateway_key_reloads_total`, plus the default process
+ * metrics. Label values come from closed sets (route patterns, codes, operation names): never a
+ * URL, address, token or user.
+ */
+export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
+  const registry = options.registry ?? new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const http = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "Time to answer an HTTP request, by method, route pattern and status code.",
+    labelNames: ["method", "route", "status_code"] as const,
+    buckets: HTTP_BUCKETS,
+    registers,
+  });
+  const lifecycle = new Counter({
+    name: "cognito_gateway_lifecycle_total",
+    help: "Account lifecycle answers by route and outcome (success, challenge, or the error code).",
+    labelNames: ["route", "outcome"] as const,
+    registers,
+  });
+  const rejections = new Counter({
+    name: "cognito_gateway_token_rejections_total",
+    help: "Tokens refused, by coded reason.",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  const cognito = new Histogram({
+    name: "cognito_gateway_cognito_request_duration_seconds",
+    help: "Cognito API calls by operation and outcome (success or the kind of failure).",
+    labelNames: ["operation", "outcome"] as const,
+    buckets: COGNITO_BUCKETS,
+    registers,
+  });
+  const limited = new Counter({
+    name: "cognito_gateway_rate_limited_total",
+    help: "Requests refused by a rate limit, by limit.",
+    labelNames: ["limit"] as const,
+    registers,
+  });
+  const revocations = new Counter({
+    name: "cognito_gateway_revocations_total",
+    help: "Revocations written (token ids, sign-ins and subject cutoffs).",
+    registers,
+  });
+  const reloads = new Counter({
+    name: "cognito_gateway_key_reloads_total",
+    help: "Successful reloads of the pinned keys.",
+    registers,
+  });
+  const keyCounts = new Set<() => number>();
+  new Gauge({
+    name: "cognito_gateway_keys_loaded",
+    help: "Pinned verification keys currently loaded.",
+    registers,
+    collect() {
+      let total = 0;
+      for (const count of keyCounts) total += count();
+      this.set(total);
+    },
+  });
+  return {
+    enabled: true,
+    registry,
+    httpRequest(method, route, statusCode, seconds) {
+      http.observe({ method, route, status_code: statusCode }, seconds);
+    },
+    lifecycle(route, outcome) {
+      lifecycle.inc({ route, outcome });
+    },
+    tokenRejected(reason) {
+      rejections.inc({ reason });
+    },
+    cognitoRequest(operation, outcome, seconds) {
+      cognito.observe({ operation, outcome }, seconds);
+    },
+    rateLimited(limit) {
+      limited.inc({ limit });
+    },
+    revocation() {
+      revocations.inc();
+    },
+    keysReloaded() {
+      reloads.inc();
+    },
+    watchKeys(count) {
+      keyCounts.add(count);
+    },
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
