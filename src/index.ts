@@ -47,3 +47,15 @@ export {
   JournalRevocationStore,
   type JournalRevocationStoreOptions,
 } from "./stores/revocation-journal";
+export {
+  createPrometheusMetrics,
+  NO_METRICS,
+  type Metrics,
+  type PrometheusMetrics,
+  type PrometheusMetricsOptions,
+} from "./observability/metrics";
+export type { ObservabilityOptions, OnReject } from "./observability/options";
+export { AUDIT_EVENTS, type AuditAccount, type AuditEvent } from "./observability/audit";
+export { REJECT_REASONS, type RejectReason } from "./auth/rejections";
+export type { RejectionReporting } from "./auth/require-auth";
+export type { Closable } from "./gateway";
