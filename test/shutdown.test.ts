@@ -40,6 +40,7 @@ async function startServer(fake: FakeCognito, env: Record<string, string>): Prom
       PORT: "0",
       RATE_LIMIT: "off",
       RESPONSE_JITTER_MS: "0",
+      LOCAL_STATE_DIR: "off",
       ...env,
     },
   });

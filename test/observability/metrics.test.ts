@@ -46,6 +46,7 @@ beforeAll(async () => {
     RESPONSE_FLOOR_MS: "0",
     RESPONSE_JITTER_MS: "0",
     RATE_LIMIT_ACCOUNT_MAX: "1",
+    LOCAL_STATE_DIR: "off", // revocations in memory: nothing carried over between runs
   });
   running = await startGateway(config, createLogger({ level: "silent" }));
   // Drive one of each kind of event through the gateway's own port.
