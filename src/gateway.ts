@@ -23,6 +23,7 @@ import { refreshRoute } from "./routes/refresh";
 import { forgotRoute, resetRoute } from "./routes/password";
 import { registerRoute } from "./routes/register";
 import { createSealer, type Sealer } from "./session/seal";
+import { openSharedState, withSharedState, type SharedState } from "./stores/shared";
 
 /** What a protected route requires. */
 export interface ProtectOptions {
@@ -58,6 +59,11 @@ export interface Gateway {
   reloadKeys(): void;
   /** Keys loaded and Cognito answering. */
   ready(): Promise<boolean>;
+  /**
+   * The shared state on Redis (option `redis`), else undefined: its health for `/readyz`, and
+   * `close()` (writes queued revocations, then disconnects) for a graceful shutdown.
+   */
+  readonly shared: SharedState | undefined;
 }
 
 /**
@@ -65,8 +71,23 @@ export interface Gateway {
  * an empty jwks.json throws a ConfigError that says what to do.
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const config = resolveGatewayOptions(options);
-  const keys = typeof config.keys === "string" ? new FileKeyStore(config.keys) : config.keys;
+  const resolved = resolveGatewayOptions(options);
+  const keys = typeof resolved.keys === "string" ? new FileKeyStore(resolved.keys) : resolved.keys;
+  if (resolved.redis === undefined) return buildGateway(resolved, keys, undefined);
+  const shared = openSharedState(resolved.redis, resolved);
+  try {
+    return buildGateway(withSharedState(resolved, options, shared), keys, shared);
+  } catch (error) {
+    void shared.close();
+    throw error;
+  }
+}
+
+function buildGateway(
+  config: GatewayConfig,
+  keys: KeyStore,
+  shared: SharedState | undefined,
+): Gateway {
   const revocations =
     config.revocations ??
     new MemoryRevocationStore({ clock: config.clock, clockSkewSeconds: config.clockSkewSeconds });
@@ -116,6 +137,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     keys,
     revocations,
     config,
+    shared,
     reloadKeys() {
       if (keys instanceof FileKeyStore) keys.reload();
     },

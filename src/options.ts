@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "./logger";
 import { MIN_SECRET_LENGTH } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
+import { resolveRedisOptions, type RedisConfig, type RedisOptions } from "./stores/redis-options";
 
 /** Headers Cognito's threat protection may see by default. Never cookies or credentials. */
 export const DEFAULT_CONTEXT_HEADERS: readonly string[] = Object.freeze([
@@ -167,6 +168,11 @@ export interface GatewayOptions {
   sessionSecret?: string | readonly string[];
   /** Sign-in challenges, MFA and refresh-token rotation. Default {@link DEFAULT_SIGN_IN_OPTIONS}. */
   signIn?: Partial<SignInOptions>;
+  /**
+   * Shared state on Redis (`REDIS_URL`): revocations, keyed state and rate limits become common
+   * to every instance using the same Redis and key prefix. Default: none (all in memory).
+   */
+  redis?: RedisOptions;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -201,6 +207,7 @@ export interface GatewayConfig {
   /** Current secret first; undefined when none was configured. */
   sessionSecrets: readonly string[] | undefined;
   signIn: SignInOptions;
+  redis: RedisConfig | undefined;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -263,6 +270,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     state: o.state ?? new MemoryStateStore({ clock: o.clock ?? systemClock }),
     sessionSecrets: sessionSecrets(o.sessionSecret),
     signIn: signInOptions(o.signIn, loginFlow),
+    redis: o.redis === undefined ? undefined : resolveRedisOptions(o.redis),
   };
 }
 

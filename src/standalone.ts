@@ -96,6 +96,7 @@ export async function startGateway(
             resolve();
           });
         });
+        await gateway.shared?.close(); // queued revocations are written first
         await journal?.close();
         await emulator?.close();
       },
@@ -144,7 +145,8 @@ async function openJournal(
   config: ServerConfig,
   logger: Logger,
 ): Promise<JournalRevocationStore | undefined> {
-  if (config.stateDir === undefined) return undefined;
+  // With REDIS_URL revocations live in Redis (mirrored in memory): no journal, no lock file.
+  if (config.stateDir === undefined || config.gateway.redis !== undefined) return undefined;
   const journal = await JournalRevocationStore.open({
     dir: config.stateDir,
     clockSkewSeconds: config.gateway.clockSkewSeconds ?? 5,
