@@ -43,6 +43,7 @@ import {
 } from "./bench-lib";
 import { runScaleOutBench, type ScaleOutResult } from "./bench-scaleout";
 import { runVerifyBench, type VerifyBenchResult } from "./bench-verify";
+import { redisRows, runRedisBench } from "./bench-redis";
 
 const ROOT = resolve(__dirname, "..");
 const ARTIFACTS = join(ROOT, "artifacts");
@@ -504,7 +505,19 @@ async function main(): Promise<void> {
   log("6. scale-out: HAProxy over three instances against one instance direct");
   const scaleOut = await runScaleOutBench({ ...plan.scaleOut, log });
 
-  const { markdown, result } = report({ verify, routes, product, starts, scaleOut }, plan, header);
+  log("7. shared state on Redis (a redis-server on loopback)");
+  const redis = redisRows(
+    await runRedisBench({
+      rounds: quick ? 7 : 21,
+      roundMs: 250,
+      logouts: quick ? 200 : 1000,
+      log,
+    }),
+  );
+
+  const core = report({ verify, routes, product, starts, scaleOut }, plan, header);
+  const markdown = `${core.markdown}\n\n${redis.markdown}`;
+  const result = `${core.result} ${redis.summary}`;
   const footer = `\nWhole run: ${fixed((performance.now() - started) / 1000, 0)} s; load average at the end ${os
     .loadavg()
     .map((l) => l.toFixed(2))

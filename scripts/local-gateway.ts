@@ -60,6 +60,8 @@ export async function startTempGateway(
 export interface Answer {
   status: number;
   body: unknown;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string>;
   /** Milliseconds from sending to the whole body read. */
   ms: number;
 }
@@ -85,7 +87,11 @@ export async function send(
   } catch {
     // not JSON: keep the text
   }
-  return { status: res.status, body: parsed, ms };
+  const responseHeaders: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    responseHeaders[name] = value;
+  });
+  return { status: res.status, body: parsed, headers: responseHeaders, ms };
 }
 
 /**

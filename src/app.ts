@@ -45,7 +45,12 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   app.get("/healthz", healthz);
   app.get(
     "/readyz",
-    readyz({ keys: gateway.keys, reachable: () => gateway.ready(), clock: gateway.config.clock }),
+    readyz({
+      keys: gateway.keys,
+      reachable: () => gateway.ready(),
+      clock: gateway.config.clock,
+      shared: gateway.shared,
+    }),
   );
   app.use(gateway.ipLimit); // every other route, the 404s included
   app.get("/openapi.yaml", (_req, res) => {

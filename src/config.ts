@@ -7,6 +7,7 @@ import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
 import { DEFAULT_SIGN_IN_OPTIONS, type SignInOptions } from "./routes/sign-in-options";
 import { DEFAULT_METRICS_HOST } from "./observability/options";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./shutdown";
+import { REDIS_DEFAULTS, type RedisFailureMode, type RedisOptions } from "./stores/redis-options";
 
 /** Where the gateway gets Cognito from. */
 export type Mode = "local" | "cognito";
@@ -115,6 +116,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       refreshTokenMaxSeconds: e.int("REFRESH_TOKEN_MAX_SECONDS", 30 * 86_400, 3600, 3650 * 86_400),
       ...sessionSecret(e),
       signIn: signInEnv(e),
+      ...redis(e),
     },
     stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
     local: {
@@ -212,6 +214,37 @@ function signInEnv(e: EnvReader): Partial<SignInOptions> {
       86_400,
     ),
     totpIssuer: e.string("MFA_TOTP_ISSUER") ?? d.totpIssuer,
+  };
+}
+
+/** REDIS_URL turns on the shared state; the other REDIS_* variables need it. */
+function redis(e: EnvReader): { redis?: RedisOptions } {
+  const url = e.string("REDIS_URL");
+  if (url === undefined) {
+    const stray = ["REDIS_KEY_PREFIX", "REDIS_FAILURE", "REDIS_TLS_CA_FILE"].find(
+      (name) => e.string(name) !== undefined,
+    );
+    if (stray !== undefined) throw new ConfigError(`${stray} needs REDIS_URL.`);
+    return {};
+  }
+  const caFile = e.string("REDIS_TLS_CA_FILE");
+  const prefix = e.string("REDIS_KEY_PREFIX");
+  return {
+    redis: {
+      url,
+      ...(prefix === undefined ? {} : { keyPrefix: prefix }),
+      commandTimeoutMs: e.int("REDIS_TIMEOUT_MS", REDIS_DEFAULTS.commandTimeoutMs, 10, 60_000),
+      connectTimeoutMs: e.int(
+        "REDIS_CONNECT_TIMEOUT_MS",
+        REDIS_DEFAULTS.connectTimeoutMs,
+        10,
+        60_000,
+      ),
+      failure: e.oneOf<RedisFailureMode>("REDIS_FAILURE", ["open", "closed"], "open"),
+      maxStaleSeconds: e.int("REDIS_MAX_STALE_SECONDS", REDIS_DEFAULTS.maxStaleSeconds, 1, 3600),
+      allowEviction: e.bool("REDIS_ALLOW_EVICTION", false),
+      ...(caFile === undefined ? {} : { tlsCaFile: caFile }),
+    },
   };
 }
 

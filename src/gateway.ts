@@ -28,6 +28,7 @@ import { refreshRoute } from "./routes/refresh";
 import { forgotRoute, resetRoute } from "./routes/password";
 import { registerRoute } from "./routes/register";
 import { createSealer, type Sealer } from "./session/seal";
+import { openSharedState, withSharedState, type SharedState } from "./stores/shared";
 
 /** What a protected route requires. */
 export interface ProtectOptions {
@@ -85,6 +86,11 @@ export interface Gateway {
    * server stopped taking requests. Failures are logged, never thrown; calling again is a no-op.
    */
   close(): Promise<void>;
+  /**
+   * The shared state on Redis (option `redis`), else undefined: its health for `/readyz`, and
+   * `close()` (writes queued revocations, then disconnects) for a graceful shutdown.
+   */
+  readonly shared: SharedState | undefined;
 }
 
 /**
@@ -92,9 +98,24 @@ export interface Gateway {
  * an empty jwks.json throws a ConfigError that says what to do.
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const config = resolveGatewayOptions(options);
+  const resolved = resolveGatewayOptions(options);
+  const keys = typeof resolved.keys === "string" ? new FileKeyStore(resolved.keys) : resolved.keys;
+  if (resolved.redis === undefined) return buildGateway(resolved, keys, undefined);
+  const shared = openSharedState(resolved.redis, resolved);
+  try {
+    return buildGateway(withSharedState(resolved, options, shared), keys, shared);
+  } catch (error) {
+    void shared.close();
+    throw error;
+  }
+}
+
+function buildGateway(
+  config: GatewayConfig,
+  keys: KeyStore,
+  shared: SharedState | undefined,
+): Gateway {
   const { metrics, onReject } = config.observability;
-  const keys = typeof config.keys === "string" ? new FileKeyStore(config.keys) : config.keys;
   metrics.watchKeys(() => keys.kids.length);
   const store =
     config.revocations ??
@@ -162,6 +183,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     revocations,
     config,
     metrics,
+    shared,
     reloadKeys() {
       if (!(keys instanceof FileKeyStore)) return;
       keys.reload();
@@ -175,11 +197,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     close() {
       // Stores have no `close` in their interfaces; shared ones (Redis) add it.
-      const stores = [store, config.state].map((s): Closable => s as object);
-      closing ??= closeAll(config, [limits, ...stores, ...extra]);
+      // The shared state closes its own stores (queued revocations are written first).
+      const stores = [store, config.state].filter((s) => !isShared(s, shared));
+      closing ??= closeAll(config, [
+        limits,
+        ...(shared ? [shared] : []),
+        ...stores.map((s): Closable => s as object),
+        ...extra,
+      ]);
       return closing;
     },
   };
+}
+
+function isShared(store: object, shared: SharedState | undefined): boolean {
+  return shared !== undefined && (store === shared.revocations || store === shared.state);
 }
 
 /** Closes each resource once (in parallel), logging failures instead of throwing. */

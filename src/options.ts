@@ -15,6 +15,7 @@ import {
 import { MIN_SECRET_LENGTH } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
+import { resolveRedisOptions, type RedisConfig, type RedisOptions } from "./stores/redis-options";
 
 /** Headers Cognito's threat protection may see by default. Never cookies or credentials. */
 export const DEFAULT_CONTEXT_HEADERS: readonly string[] = Object.freeze([
@@ -174,6 +175,11 @@ export interface GatewayOptions {
   signIn?: Partial<SignInOptions>;
   /** Metrics, the token-refusal hook and the audit key. Default: no metrics, no hook. */
   observability?: ObservabilityOptions;
+  /**
+   * Shared state on Redis (`REDIS_URL`): revocations, keyed state and rate limits become common
+   * to every instance using the same Redis and key prefix. Default: none (all in memory).
+   */
+  redis?: RedisOptions;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -209,6 +215,7 @@ export interface GatewayConfig {
   sessionSecrets: readonly string[] | undefined;
   signIn: SignInOptions;
   observability: ObservabilityConfig;
+  redis: RedisConfig | undefined;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -272,6 +279,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     sessionSecrets: sessionSecrets(o.sessionSecret),
     signIn: signInOptions(o.signIn, loginFlow),
     observability: resolveObservabilityOptions(o.observability),
+    redis: o.redis === undefined ? undefined : resolveRedisOptions(o.redis),
   };
 }
 

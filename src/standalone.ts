@@ -166,7 +166,8 @@ async function openJournal(
   config: ServerConfig,
   logger: Logger,
 ): Promise<JournalRevocationStore | undefined> {
-  if (config.stateDir === undefined) return undefined;
+  // With REDIS_URL revocations live in Redis (mirrored in memory): no journal, no lock file.
+  if (config.stateDir === undefined || config.gateway.redis !== undefined) return undefined;
   const journal = await JournalRevocationStore.open({
     dir: config.stateDir,
     clockSkewSeconds: config.gateway.clockSkewSeconds ?? 5,

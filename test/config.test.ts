@@ -125,3 +125,50 @@ describe("sessionSecret option", () => {
     expect(config.sessionSecrets).toEqual(["x".repeat(32), "y".repeat(32)]);
   });
 });
+
+describe("REDIS_* variables", () => {
+  it("leave the shared state off without REDIS_URL, and refuse its settings alone", () => {
+    expect(loadConfig({}).gateway.redis).toBeUndefined();
+    expect(() => loadConfig({ REDIS_FAILURE: "closed" })).toThrow("REDIS_FAILURE needs REDIS_URL");
+  });
+
+  it("map onto the redis option, checked by the gateway's own validation", () => {
+    const config = loadConfig({
+      REDIS_URL: "rediss://gw:p%40ss@redis.internal:6380/1",
+      REDIS_KEY_PREFIX: "shop-gw:",
+      REDIS_TIMEOUT_MS: "100",
+      REDIS_FAILURE: "closed",
+      REDIS_MAX_STALE_SECONDS: "10",
+    });
+    expect(config.gateway.redis).toEqual({
+      url: "rediss://gw:p%40ss@redis.internal:6380/1",
+      keyPrefix: "shop-gw:",
+      commandTimeoutMs: 100,
+      connectTimeoutMs: 2000,
+      failure: "closed",
+      maxStaleSeconds: 10,
+      allowEviction: false,
+    });
+    const resolved = resolveGatewayOptions({
+      userPoolId: "eu-west-1_AbC",
+      clientId: "c",
+      clientSecret: "s",
+      redis: config.gateway.redis ?? { url: "" },
+    });
+    expect(resolved.redis).toMatchObject({
+      tls: true,
+      safeUrl: "rediss://gw:***@redis.internal:6380/1",
+    });
+    expect(() => loadConfig({ REDIS_URL: "redis://h", REDIS_FAILURE: "maybe" })).toThrow(
+      "REDIS_FAILURE",
+    );
+    expect(() =>
+      resolveGatewayOptions({
+        userPoolId: "eu-west-1_AbC",
+        clientId: "c",
+        clientSecret: "s",
+        redis: { url: "http://h" },
+      }),
+    ).toThrow(ConfigError);
+  });
+});

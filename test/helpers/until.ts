@@ -1,0 +1,16 @@
+/**
+ * Waits until `check` holds, polling every 10 ms; fails the test after `timeoutMs`. For
+ * behaviour that is eventually true across processes or connections (a push arriving, a
+ * reconnection), asserted without sleeping a fixed time.
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${String(timeoutMs)} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
