@@ -167,6 +167,14 @@ export interface GatewayOptions {
   sessionSecret?: string | readonly string[];
   /** Sign-in challenges, MFA and refresh-token rotation. Default {@link DEFAULT_SIGN_IN_OPTIONS}. */
   signIn?: Partial<SignInOptions>;
+  /**
+   * Account pre-hijacking defence with IAM (AdminGetUser, AdminDeleteUser, AdminSetUserPassword,
+   * AdminUserGlobalSignOut): re-registering a pending (UNCONFIRMED) address replaces that
+   * sign-up, and a confirm that carries a password other than the pending one ends with the
+   * confirmer's password. Default: on with `ADMIN_USER_PASSWORD_AUTH` or explicit `credentials`
+   * (local mode), off otherwise.
+   */
+  adminSignUpRepair?: boolean;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -201,6 +209,7 @@ export interface GatewayConfig {
   /** Current secret first; undefined when none was configured. */
   sessionSecrets: readonly string[] | undefined;
   signIn: SignInOptions;
+  adminSignUpRepair: boolean;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -263,6 +272,9 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     state: o.state ?? new MemoryStateStore({ clock: o.clock ?? systemClock }),
     sessionSecrets: sessionSecrets(o.sessionSecret),
     signIn: signInOptions(o.signIn, loginFlow),
+    adminSignUpRepair:
+      o.adminSignUpRepair ??
+      (loginFlow === "ADMIN_USER_PASSWORD_AUTH" || o.credentials !== undefined),
   };
 }
 

@@ -41,7 +41,7 @@ export const registerBody = z.strictObject({
     .record(z.string().regex(/^[a-z][a-z0-9_:]{0,63}$/), z.string().max(2048))
     .optional(),
 });
-export const confirmBody = z.strictObject({ email, code });
+export const confirmBody = z.strictObject({ email, code, password: password.optional() });
 export const resendBody = z.strictObject({ email });
 export const loginBody = z.strictObject({ email, password });
 export const refreshBody = z.strictObject({
