@@ -765,6 +765,7 @@ describe("openapi.yaml: sign-in challenges, MFA and the local invitation", () =>
     });
     expect(first.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
   }, 60_000);
+});
 
 describe("openapi.yaml states the input rules the gateway enforces", () => {
   const schema = (name: string) =>
