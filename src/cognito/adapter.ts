@@ -11,7 +11,6 @@ import {
   SetUserMFAPreferenceCommand,
   VerifySoftwareTokenCommand,
   AdminSetUserPasswordCommand,
-  AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
