@@ -407,6 +407,9 @@
         showResultError(box, result, { email: box.email, password: box.password });
         return;
       }
+      // Kept in memory only, and sent with the confirmation: the account must end up with the
+      // password this person chose, never one a stranger registered first (pre-hijacking).
+      signUp = { email: email, password: box.password.value };
       box.password.value = "";
       showStatus(box, "Check your email for a confirmation code.");
       clearMessages(ui.confirm);
@@ -416,6 +419,9 @@
     });
   }
 
+  /** The address and password of this page's last sign-up, until it is confirmed. */
+  var signUp = null;
+
   function onConfirm(event) {
     event.preventDefault();
     var box = ui.confirm;
@@ -423,7 +429,9 @@
     if (!checkEmail(box, box.email) || !checkCode(box, box.code)) return;
     var email = box.email.value;
     busy(box, function () {
-      return callApi("POST", "/confirm", { body: { email: email, code: box.code.value } });
+      var body = { email: email, code: box.code.value };
+      if (signUp && signUp.email === email) body.password = signUp.password;
+      return callApi("POST", "/confirm", { body: body });
     }).then(function (result) {
       if (!result.ok) {
         showResultError(box, result, { email: box.email, code: box.code });
@@ -433,6 +441,7 @@
         return;
       }
       box.code.value = "";
+      signUp = null;
       showStatus(box, "Your account is confirmed. You can log in now.");
       ui.login.email.value = email;
       ui.login.password.focus();

@@ -3,8 +3,10 @@ import express, { type Express, type RequestHandler } from "express";
 import { GatewayError } from "./errors";
 import type { Gateway } from "./gateway";
 import { createErrorHandler, notFound } from "./http/error-handler";
+import { hostGuard, isLoopback, localOnly, type HostOptions } from "./http/hosts";
+import { methodGuard } from "./http/methods";
 import { requestLog } from "./http/request-log";
-import { jsonBody } from "./http/body";
+import { declaredBodyLimit, jsonBody } from "./http/body";
 import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
 import { corsFor, securityHeaders } from "./http/security";
 import { healthz, readyz } from "./routes/health";
@@ -23,6 +25,11 @@ export interface AppOptions {
   localCodes?: (email: string) => string | undefined | Promise<string | undefined>;
   /** Local mode only: creates a user with a temporary password, answered to the caller. */
   localInvite?: (email: string) => Promise<string>;
+  /**
+   * Which `Host` headers are answered (DNS-rebinding defence). Default: any host, unless
+   * `local` is true, when only loopback names are.
+   */
+  hosts?: HostOptions;
 }
 
 const ROOT = resolve(__dirname, "..");
@@ -52,7 +59,12 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
       shared: gateway.shared,
     }),
   );
+  const allowedHost = hostGuard(options.hosts ?? { allowedHosts: [], local: false });
+  if (allowedHost) app.use(allowedHost); // after the probes: orchestrators probe by address
   app.use(gateway.ipLimit); // every other route, the 404s included
+  app.use("/_local", localOnly); // before every /_local route, including ones added later
+  app.use(declaredBodyLimit);
+  app.use(methodGuard(() => app.router.stack)); // every route, including ones mounted later
   app.get("/openapi.yaml", (_req, res) => {
     res.type("application/yaml").sendFile(resolve(ROOT, "openapi.yaml"));
   });
@@ -74,13 +86,13 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
 
 /**
  * GET /_local/confirmation-code?email= — exists only in local mode (the emulator sends no mail),
- * and answers only callers on this machine, even if HOST exposes the gateway wider.
+ * behind {@link localOnly}: callers on this machine only, never relayed, even if HOST exposes
+ * the gateway wider.
  */
 function localCodeRoute(
   latestCode: (email: string) => string | undefined | Promise<string | undefined>,
 ): RequestHandler {
   return async function localConfirmationCode(req, res) {
-    if (!isLoopback(req.socket.remoteAddress)) throw new GatewayError("not_found");
     const email = typeof req.query.email === "string" ? normaliseEmail(req.query.email) : "";
     const code = email === "" ? undefined : await latestCode(email);
     if (code === undefined) throw new GatewayError("not_found");
@@ -108,9 +120,4 @@ function localInviteRoute(invite: (email: string) => Promise<string>): RequestHa
   };
 }
 
-/** Whether a socket address is this machine (IPv4 127/8, IPv6 ::1, or IPv4-mapped loopback). */
-export function isLoopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return v4.startsWith("127.") || address === "::1";
-}
+export { isLoopback };

@@ -1,5 +1,6 @@
 import { config as loadDotenv } from "dotenv";
 import { ConfigError } from "./errors";
+import { resolveAllowedHosts } from "./http/hosts";
 import type { LoginFlow } from "./cognito/adapter";
 import type { GatewayOptions, RateLimitOptions } from "./options";
 import { DEFAULT_RATE_LIMITS } from "./options";
@@ -23,6 +24,8 @@ export interface ServerConfig {
   /** Express `trust proxy` value (false, true, hop count, or addresses/subnets). */
   trustProxy: boolean | number | string;
   corsOrigins: readonly string[];
+  /** `ALLOWED_HOSTS`: host names answered (local mode adds loopback names). Empty: any. */
+  allowedHosts: readonly string[];
   /** Serve the account page at `/`. Default: on in local mode only. */
   servePage: boolean;
   /** Gateway options except what local mode fills in (pool, client, secret, endpoint, issuer). */
@@ -75,6 +78,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
     ),
     trustProxy: trustProxy(e.string("TRUST_PROXY")),
     corsOrigins: e.list("CORS_ORIGINS", []),
+    allowedHosts: resolveAllowedHosts(e.list("ALLOWED_HOSTS", [])),
     servePage: e.bool("SERVE_PAGE", mode === "local"),
     gateway: {
       ...(poolId === undefined ? {} : { userPoolId: poolId }),

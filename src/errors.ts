@@ -5,7 +5,8 @@
  * message text.
  */
 
-/** Stable error codes of the HTTP contract (shared/CONTRACT.md), plus `not_found` for unknown routes. */
+/** Stable error codes of the HTTP contract (shared/CONTRACT.md), plus `not_found` for unknown routes
+ * and `method_not_allowed` for a known route asked with another method. */
 export type ErrorCode =
   | "invalid_request"
   | "unsupported_media_type"
@@ -17,7 +18,8 @@ export type ErrorCode =
   | "too_many_requests"
   | "upstream_unavailable"
   | "internal_error"
-  | "not_found";
+  | "not_found"
+  | "method_not_allowed";
 
 /** HTTP status for each code. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
@@ -32,6 +34,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   upstream_unavailable: 503,
   internal_error: 500,
   not_found: 404,
+  method_not_allowed: 405,
 });
 
 /** Default human text per code: generic on purpose, so messages never leak which check failed. */
@@ -47,6 +50,7 @@ export const DEFAULT_MESSAGE: Readonly<Record<ErrorCode, string>> = Object.freez
   upstream_unavailable: "The identity service is unavailable. Try again later.",
   internal_error: "Something went wrong.",
   not_found: "Not found.",
+  method_not_allowed: "This method is not allowed here; the Allow header lists the ones that are.",
 });
 
 /** One entry of `details` on an `invalid_request` answer: which field, and what is wrong. */

@@ -7,6 +7,7 @@ import { createVerifier, type TokenVerifier } from "./auth/verifier";
 import { CognitoAdapter } from "./cognito/adapter";
 import { createCognitoClient } from "./cognito/client";
 import { jsonBody } from "./http/body";
+import { methodGuard } from "./http/methods";
 import { createCallerContextReader } from "./http/caller-context";
 import { createErrorHandler } from "./http/error-handler";
 import { createResponseFloor, realSleep } from "./http/floor";
@@ -276,6 +277,7 @@ function lifecycleRouter(deps: RouteDeps): Router {
     res.set("Cache-Control", "no-store"); // answers carry tokens
     next();
   });
+  router.use(methodGuard(() => router.stack)); // 405 before any body is parsed
   router.use(jsonBody());
   router.post("/register", limits.account("register"), registerRoute(deps));
   router.post("/confirm", limits.account("confirm"), confirmRoute(deps));

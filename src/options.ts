@@ -180,6 +180,14 @@ export interface GatewayOptions {
    * to every instance using the same Redis and key prefix. Default: none (all in memory).
    */
   redis?: RedisOptions;
+  /**
+   * Account pre-hijacking defence with IAM (AdminGetUser, AdminDeleteUser, AdminSetUserPassword,
+   * AdminUserGlobalSignOut): re-registering a pending (UNCONFIRMED) address replaces that
+   * sign-up, and a confirm that carries a password other than the pending one ends with the
+   * confirmer's password. Default: on with `ADMIN_USER_PASSWORD_AUTH` or explicit `credentials`
+   * (local mode), off otherwise.
+   */
+  adminSignUpRepair?: boolean;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -216,6 +224,7 @@ export interface GatewayConfig {
   signIn: SignInOptions;
   observability: ObservabilityConfig;
   redis: RedisConfig | undefined;
+  adminSignUpRepair: boolean;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -280,6 +289,9 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     signIn: signInOptions(o.signIn, loginFlow),
     observability: resolveObservabilityOptions(o.observability),
     redis: o.redis === undefined ? undefined : resolveRedisOptions(o.redis),
+    adminSignUpRepair:
+      o.adminSignUpRepair ??
+      (loginFlow === "ADMIN_USER_PASSWORD_AUTH" || o.credentials !== undefined),
   };
 }
 

@@ -79,6 +79,7 @@ export async function startGateway(
       basePath: config.basePath,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
+      hosts: { allowedHosts: config.allowedHosts, local: config.mode === "local" },
       servePage: config.servePage,
       ...(emulator ? { localCodes: (email: string) => emulator.codeFor(email) } : {}),
       // The invitation needs the emulator's data, so only the embedded one offers it.
@@ -143,7 +144,7 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
     refreshGraceSeconds: config.local.refreshGraceSeconds,
   });
   logger.warn(
-    { mode: "local", emulator: local.endpoint, userPoolId: local.userPoolId },
+    { mode: "local", emulator: local.origin, userPoolId: local.userPoolId },
     "LOCAL MODE: embedded Cognito emulator on loopback, for development only. Confirmation codes are printed to this log. Set COGNITO_USER_POOL_ID (see .env.example) to use real Cognito.",
   );
   return local;
@@ -190,7 +191,7 @@ async function connectShared(
   await checkPinnedEmulatorKey(config);
   const link = await connectLocalCognito(url, config.local.dataDir);
   logger.warn(
-    { mode: "local", emulator: link.endpoint, userPoolId: link.userPoolId },
+    { mode: "local", emulator: new URL(link.endpoint).origin, userPoolId: link.userPoolId },
     "LOCAL MODE: using the shared Cognito emulator at LOCAL_COGNITO_URL, for development only. Confirmation codes are printed to the emulator's log.",
   );
   return link;

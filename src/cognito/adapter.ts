@@ -1,4 +1,6 @@
 import {
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminRespondToAuthChallengeCommand,
   AdminUserGlobalSignOutCommand,
@@ -8,6 +10,7 @@ import {
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
   VerifySoftwareTokenCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
@@ -139,6 +142,89 @@ export class CognitoAdapter {
         o,
       ),
     );
+  }
+
+  /**
+   * AdminGetUser (IAM): the account's status and `sub`, or undefined when there is none. Used only
+   * to tell a pending (UNCONFIRMED) sign-up from a confirmed account on re-registration.
+   */
+  async pendingAccount(email: string): Promise<{ sub: string | undefined } | undefined> {
+    try {
+      const user = await this.#send((o) =>
+        this.#o.client.send(
+          new AdminGetUserCommand({ UserPoolId: this.#o.userPoolId, Username: email }),
+          o,
+        ),
+      );
+      if (user.UserStatus !== "UNCONFIRMED") return undefined;
+      const sub = user.UserAttributes?.find((a) => a.Name === "sub")?.Value;
+      return { sub };
+    } catch (error) {
+      if (error instanceof CognitoFailure && error.upstreamName === "UserNotFoundException") {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** AdminDeleteUser (IAM): removes a pending sign-up so the address can sign up afresh. */
+  async deleteAccount(email: string): Promise<void> {
+    await this.#send((o) =>
+      this.#o.client.send(
+        new AdminDeleteUserCommand({ UserPoolId: this.#o.userPoolId, Username: email }),
+        o,
+      ),
+    );
+  }
+
+  /**
+   * AdminSetUserPassword (IAM, permanent) then AdminUserGlobalSignOut: the confirmer's password
+   * replaces the one chosen at sign-up, and every session from before ends. Answers the `sub`.
+   */
+  async takeOver(email: string, password: string): Promise<string | undefined> {
+    const { userPoolId: UserPoolId } = this.#o;
+    await this.#send((o) =>
+      this.#o.client.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId,
+          Username: email,
+          Password: password,
+          Permanent: true,
+        }),
+        o,
+      ),
+    );
+    await this.#send((o) =>
+      this.#o.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId, Username: email }), o),
+    );
+    const user = await this.#send((o) =>
+      this.#o.client.send(new AdminGetUserCommand({ UserPoolId, Username: email }), o),
+    );
+    return user.UserAttributes?.find((a) => a.Name === "sub")?.Value;
+  }
+
+  /**
+   * Whether `password` is the password of the address's account, asked before confirming it:
+   * Cognito answers UserNotConfirmedException only once the password is right, and
+   * NotAuthorizedException when it is wrong. True also for a confirmed account with this password.
+   */
+  async passwordMatches(email: string, password: string, context: CallerContext): Promise<boolean> {
+    try {
+      await this.login(email, password, context);
+      return true;
+    } catch (error) {
+      if (error instanceof CognitoFailure && error.upstreamName === "UserNotConfirmedException") {
+        return true;
+      }
+      if (
+        error instanceof CognitoFailure &&
+        error.kind !== "upstream" &&
+        error.kind !== "throttled"
+      ) {
+        return false;
+      }
+      throw error;
+    }
   }
 
   /** Password sign-in with the configured flow. Challenges (MFA, new password) are refused. */

@@ -26,6 +26,22 @@ export const DEFAULT_PASSWORD_POLICY: Readonly<PasswordPolicy> = Object.freeze({
 const SYMBOL = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;
 
 /**
+ * The policy's character rules as one ECMA-262 pattern (lookaheads), for openapi.yaml's
+ * `NewPassword` schema, so a generated client checks what {@link passwordProblems} checks (the
+ * length goes in `minLength`, which JSON Schema counts in code points, as Cognito does).
+ * `[\s\S]` rather than `.`, which stops at a line break.
+ */
+export function passwordPattern(policy: PasswordPolicy): string {
+  const needs = [
+    policy.requireLowercase ? "(?=[\\s\\S]*[a-z])" : "",
+    policy.requireUppercase ? "(?=[\\s\\S]*[A-Z])" : "",
+    policy.requireNumbers ? "(?=[\\s\\S]*[0-9])" : "",
+    policy.requireSymbols ? `(?=[\\s\\S]*${SYMBOL.source})` : "",
+  ];
+  return `^(?!\\s)(?![\\s\\S]*\\s$)${needs.join("")}`;
+}
+
+/**
  * Checks a password against the policy. It runs before any Cognito call, so a weak password
  * gets the same 400 whether or not the account exists. Configure it to match (or be stricter
  * than) the user pool's policy.

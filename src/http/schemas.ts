@@ -9,11 +9,22 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/**
+ * What an address must look like (after trimming and lower-casing), at most 254 characters
+ * (RFC 5321): zod's practical pattern, stated here so openapi.yaml's `Email` schema can state this very pattern (a test keeps them equal).
+ * Deliberately narrower than RFC 5322: no quoted local parts, IP literals or dotless domains.
+ */
+export const EMAIL_PATTERN =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+export const EMAIL_MAX_LENGTH = 254;
+
 const email = z
   .string()
   .max(320)
   .transform(normaliseEmail)
-  .pipe(z.email({ message: "must be an email address" }).max(254));
+  .pipe(
+    z.email({ pattern: EMAIL_PATTERN, message: "must be an email address" }).max(EMAIL_MAX_LENGTH),
+  );
 const password = z.string().min(1).max(256);
 const code = z.string().regex(/^[0-9]{1,16}$/, { message: "must be the digits from the message" });
 const jwtLike = (max: number) =>
@@ -30,7 +41,7 @@ export const registerBody = z.strictObject({
     .record(z.string().regex(/^[a-z][a-z0-9_:]{0,63}$/), z.string().max(2048))
     .optional(),
 });
-export const confirmBody = z.strictObject({ email, code });
+export const confirmBody = z.strictObject({ email, code, password: password.optional() });
 export const resendBody = z.strictObject({ email });
 export const loginBody = z.strictObject({ email, password });
 export const refreshBody = z.strictObject({

@@ -22,6 +22,7 @@ import type { Triggers } from "cognito-local/lib/services/triggers";
 import { UserPoolServiceFactoryImpl } from "cognito-local/lib/services/userPoolService";
 import { ConfigError } from "../errors";
 import type { Logger } from "../logger";
+import { guardEmulator, randomPathKey } from "./access";
 import { ChallengeFidelity, type LocalMfa } from "./challenges";
 import { createOtp, LocalCodeSender } from "./codes";
 import { withCognitoFidelity } from "./fidelity";
@@ -32,7 +33,7 @@ import { OriginJtiTokenGenerator } from "./tokens";
 export { LOCAL_CLIENT_NAME, LOCAL_POOL_NAME } from "./seed";
 export { EMULATOR_PUBLIC_JWK } from "./tokens";
 
-/** Loopback only: the emulator accepts any credentials and its signing key is public. */
+/** Loopback only: its signing key is public (and only gateways given its endpoint key may call it). */
 export const LOCAL_COGNITO_HOST = "127.0.0.1";
 
 /** cognito-local's customary port. */
@@ -78,6 +79,11 @@ export interface LocalCognitoOptions {
  * `http://127.0.0.1:<port>/<userPoolId>`; its region is {@link LOCAL_REGION}.
  */
 export interface LocalCognito extends LocalCognitoLink {
+  /**
+   * `http://127.0.0.1:<port>`: where the public discovery document and JWKS are. `endpoint` is
+   * this origin plus the run's secret path key (see ./access): log the origin, never the endpoint.
+   */
+  readonly origin: string;
   /** The port actually bound (useful with `port: 0`). */
   readonly port: number;
   /** Milliseconds startLocalCognito took. */
@@ -112,13 +118,16 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     // Only reachable in the few milliseconds between bind and seeding; nobody knows the port yet.
     res.writeHead(503, { "retry-after": "1" }).end();
   };
-  const server = http.createServer((req, res) => {
-    handle(req, res);
-  });
+  const pathKey = randomPathKey();
+  const server = http.createServer(
+    guardEmulator(pathKey, (req, res) => {
+      handle(req, res);
+    }),
+  );
   await listen(server, port);
   try {
     const boundPort = (server.address() as AddressInfo).port;
-    const endpoint = `http://${LOCAL_COGNITO_HOST}:${boundPort}`;
+    const origin = `http://${LOCAL_COGNITO_HOST}:${boundPort}`;
     const emulatorLogger = options.logger.child({ component: "cognito-local" }, { level: "error" });
     const ctx: Context = { logger: emulatorLogger };
     const config: Config = {
@@ -128,7 +137,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       LambdaClient: {},
       TriggerFunctions: {},
       UserPoolDefaults: { UsernameAttributes: ["email"] },
-      TokenConfig: { IssuerDomain: endpoint },
+      TokenConfig: { IssuerDomain: origin },
       ServerConfig: {
         port: boundPort,
         hostname: LOCAL_COGNITO_HOST,
@@ -164,7 +173,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       triggers,
     };
     const seeded = await seedPoolAndClient(ctx, services, logger);
-    const issuer = `${endpoint}/${seeded.userPoolId}`;
+    const issuer = `${origin}/${seeded.userPoolId}`;
     const challenges = new ChallengeFidelity(services, {
       refreshRotation: options.refreshRotation ?? false,
       refreshGraceSeconds: options.refreshGraceSeconds ?? 0,
@@ -196,7 +205,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
         app(req, res);
         return;
       }
-      const poolIssuer = `${endpoint}/${discovery[1]}`;
+      const poolIssuer = `${origin}/${discovery[1]}`;
       res.setHeader("content-type", "application/json");
       res.end(
         JSON.stringify({
@@ -209,12 +218,19 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
 
     const startupMs = Math.round(performance.now() - started);
     logger.info(
-      { endpoint, userPoolId: seeded.userPoolId, clientId: seeded.clientId, dataDir, startupMs },
+      {
+        emulator: origin,
+        userPoolId: seeded.userPoolId,
+        clientId: seeded.clientId,
+        dataDir,
+        startupMs,
+      },
       "LOCAL MODE: Cognito emulator ready (loopback only, not for production)",
     );
     let closing: Promise<void> | undefined;
     return {
-      endpoint,
+      endpoint: `${origin}/${pathKey}`,
+      origin,
       region: LOCAL_REGION,
       port: boundPort,
       userPoolId: seeded.userPoolId,

@@ -49,10 +49,10 @@ async function main(): Promise<void> {
     pid: process.pid,
   });
   logger.warn(
-    { emulator: local.endpoint, linkFile: linkFilePath(dataDir) },
+    { emulator: local.origin, linkFile: linkFilePath(dataDir) },
     "LOCAL MODE: shared Cognito emulator on loopback, for development only. Start gateways with LOCAL_COGNITO_URL and the same LOCAL_DATA_DIR; confirmation codes are printed to this log.",
   );
-  process.stdout.write(`LOCAL_COGNITO_URL=${local.endpoint}\n`);
+  process.stdout.write(`LOCAL_COGNITO_URL=${local.origin}\n`);
   const stop = (signal: string) => {
     logger.info({ signal }, "stopping");
     removeLink();

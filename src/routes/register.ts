@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { GatewayError } from "../errors";
 import { passwordProblems } from "../http/password-policy";
 import { parseBody, registerBody } from "../http/schemas";
@@ -26,18 +26,46 @@ export function registerRoute(deps: RouteDeps): RequestHandler {
     ];
     if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
     const context = deps.callerContext(req);
+    const signUp = () => deps.cognito.signUp(body.email, body.password, attributes, context);
     await deps.floor(async () => {
-      const result = await callCognito("register", deps, req, () =>
-        deps.cognito.signUp(body.email, body.password, attributes, context),
-      );
+      const result = await callCognito("register", deps, req, signUp);
       if ("value" in result) deps.audit("registered", { email: body.email }, req);
-      if ("quiet" in result && result.quiet === "resend") {
-        // Confirmed accounts refuse this quietly; unconfirmed ones get a fresh code.
-        await callCognito("resend", deps, req, () =>
-          deps.cognito.resendConfirmationCode(body.email, context),
-        ).catch(() => undefined);
+      if (!("quiet" in result && result.quiet === "resend")) return;
+      if (deps.config.adminSignUpRepair) {
+        await replacePending(deps, req, body.email, signUp);
+        return;
       }
+      // Without IAM: confirmed accounts refuse this quietly; unconfirmed ones get a fresh code.
+      await callCognito("resend", deps, req, () =>
+        deps.cognito.resendConfirmationCode(body.email, context),
+      ).catch(() => undefined);
     });
     res.status(202).json(REGISTER_ACCEPTED);
   };
+}
+
+/**
+ * Pre-hijacking defence (IAM): a pending (UNCONFIRMED) sign-up of this address is deleted and the
+ * sign-up made afresh with the new password, so the code now on its way confirms the password of
+ * whoever registered last, never an earlier stranger's; tokens of the old account are revoked.
+ * A confirmed account is left alone (the same 202).
+ */
+async function replacePending(
+  deps: RouteDeps,
+  req: Request,
+  email: string,
+  signUp: () => Promise<void>,
+): Promise<void> {
+  const found = await callCognito("register", deps, req, () => deps.cognito.pendingAccount(email));
+  const pending = "value" in found ? found.value : undefined;
+  if (pending === undefined) return;
+  await callCognito("register", deps, req, () => deps.cognito.deleteAccount(email));
+  if (pending.sub !== undefined) await revokeSessionsOf(deps, pending.sub);
+  await callCognito("register", deps, req, signUp);
+}
+
+/** Every token of `sub` issued up to now is refused from now on (a pre-hijacker's sessions). */
+export async function revokeSessionsOf(deps: RouteDeps, sub: string): Promise<void> {
+  const cutoff = Math.floor(deps.config.clock.now() / 1000);
+  await deps.revocations.revokeSubject(sub, cutoff, cutoff + deps.config.sessionMaxSeconds);
 }

@@ -11,6 +11,13 @@ import path from "node:path";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import YAML from "yaml";
+import fc from "fast-check";
+import {
+  DEFAULT_PASSWORD_POLICY,
+  passwordPattern,
+  passwordProblems,
+} from "../../src/http/password-policy";
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, resendBody } from "../../src/http/schemas";
 import { startTestGateway } from "../helpers/gateway";
 import { totpCode } from "../helpers/local-client";
 
@@ -122,7 +129,11 @@ function conform(method: Method, docPath: string, answer: Answer): void {
     throw new Error(`${where} is not documented. Body: ${answer.text}`);
   }
   produced.add(where);
-  const base = ["paths", docPath, method, "responses", String(answer.status)];
+  conformTo(where, listed, ["paths", docPath, method, "responses", String(answer.status)], answer);
+}
+
+/** Checks an answer against one response object of the document (at `base`, maybe a `$ref`). */
+function conformTo(where: string, listed: unknown, base: readonly string[], answer: Answer): void {
   const { value, pointer } = deref(listed, base);
   const response = value as ResponseObject;
   const problems: string[] = [];
@@ -145,7 +156,7 @@ function conform(method: Method, docPath: string, answer: Answer): void {
     if (mediaType === undefined) {
       problems.push(`Content-Type "${contentType}" is not one of ${mediaTypes.join(", ")}`);
     } else {
-      const body = mediaType === "application/json" ? answer.json() : answer.text;
+      const body = parsedBody(mediaType, answer);
       const validate = validatorAt([...pointer, "content", mediaType, "schema"]);
       if (!validate(body)) problems.push(`body: ${ajv.errorsText(validate.errors)}`);
     }
@@ -158,6 +169,13 @@ function conform(method: Method, docPath: string, answer: Answer): void {
       `${where} does not match openapi.yaml:\n- ${problems.join("\n- ")}\nBody: ${answer.text}`,
     );
   }
+}
+
+/** The body as the media type defines it: JSON and YAML parsed, anything else as text. */
+function parsedBody(mediaType: string, answer: Answer): unknown {
+  if (mediaType === "application/json") return answer.json();
+  if (mediaType === "application/yaml") return YAML.parse(answer.text) as unknown;
+  return answer.text;
 }
 
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
@@ -509,6 +527,32 @@ describe("openapi.yaml against a local gateway", () => {
     const served = await send("get", "/openapi.yaml");
     expect(served.text).toBe(DOCUMENT_TEXT);
   });
+
+  test("a wrong method answers the documented 405 on every path", async () => {
+    for (const docPath of Object.keys(doc.paths)) {
+      const response = await fetch(new URL(docPath, gateway!.url), { method: "DELETE" });
+      const text = await response.text();
+      const answer = {
+        status: response.status,
+        headers: response.headers,
+        text,
+        json: () => JSON.parse(text) as unknown,
+      };
+      expect([docPath, answer.status]).toEqual([docPath, 405]);
+      const where = `DELETE ${docPath} 405`;
+      const pointer = ["components", "responses", "MethodNotAllowed"];
+      conformTo(where, doc.components.responses?.MethodNotAllowed, pointer, answer);
+    }
+  });
+
+  test("an address the document refuses is refused by the gateway (0@io)", async () => {
+    const validEmail = validatorAt(["components", "schemas", "Email"]);
+    for (const email of ["0@io", "a@localhost", "a..b@example.com"]) {
+      expect([email, validEmail(email)]).toEqual([email, false]);
+      const reply = await send("post", "/auth/confirm/resend", { body: { email } });
+      expect([email, errorCode(reply)]).toEqual([email, "invalid_request"]);
+    }
+  });
 });
 
 describe("openapi.yaml against a rate-limited gateway", () => {
@@ -721,6 +765,58 @@ describe("openapi.yaml: sign-in challenges, MFA and the local invitation", () =>
     });
     expect(first.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
   }, 60_000);
+});
+
+describe("openapi.yaml states the input rules the gateway enforces", () => {
+  const schema = (name: string) =>
+    doc.components.schemas?.[name] as { pattern?: string; minLength?: number; maxLength?: number };
+  const registerPassword = () =>
+    (doc.components.schemas?.RegisterRequest as { properties: Record<string, { $ref?: string }> })
+      .properties.password?.$ref;
+
+  test("Email carries the gateway's own pattern and length", () => {
+    expect(schema("Email").pattern).toBe(EMAIL_PATTERN.source);
+    expect(schema("Email").maxLength).toBe(EMAIL_MAX_LENGTH);
+  });
+
+  test("register's password is NewPassword: the default policy as pattern and lengths", () => {
+    expect(registerPassword()).toBe("#/components/schemas/NewPassword");
+    expect(schema("NewPassword").pattern).toBe(passwordPattern(DEFAULT_PASSWORD_POLICY));
+    expect(schema("NewPassword").minLength).toBe(DEFAULT_PASSWORD_POLICY.minLength);
+    expect(schema("NewPassword").maxLength).toBe(256);
+  });
+
+  test("the document and the gateway agree on every address and every new password", () => {
+    const validEmail = validatorAt(["components", "schemas", "Email"]);
+    const validPassword = validatorAt(["components", "schemas", "NewPassword"]);
+    const gatewayEmail = (email: string) => resendBody.safeParse({ email }).success;
+    const gatewayPassword = (password: string) =>
+      Array.from(password).length <= 256 &&
+      passwordProblems(password, DEFAULT_PASSWORD_POLICY).length === 0;
+    const addressChars = fc.constantFrom(..."ab0Z.-_'+@ !".split(""));
+    const address = fc.oneof(
+      fc.emailAddress(),
+      fc.string({ unit: addressChars, maxLength: 12 }),
+      fc
+        .tuple(fc.string({ unit: addressChars, maxLength: 6 }), fc.domain())
+        .map(([l, d]) => `${l}@${d}`),
+    );
+    fc.assert(
+      fc.property(address, (email) => {
+        // The gateway trims and lower-cases first; on a normalised address the two must agree.
+        if (email.trim().toLowerCase() !== email) return !validEmail(email) || gatewayEmail(email);
+        return validEmail(email) === gatewayEmail(email);
+      }),
+      { numRuns: 2000 },
+    );
+    const passwordChars = fc.constantFrom(...Array.from("aZ9! \n\t\u00e9\u{1F600}-"));
+    fc.assert(
+      fc.property(fc.string({ unit: passwordChars, maxLength: 12 }), (password) => {
+        return validPassword(password) === gatewayPassword(password);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe("openapi.yaml coverage", () => {

@@ -100,13 +100,14 @@ describe("startLocalCognito", () => {
   }
 
   it("listens on loopback and describes the seeded pool", () => {
-    expect(local.endpoint).toBe(`http://127.0.0.1:${String(local.port)}`);
+    expect(local.origin).toBe(`http://127.0.0.1:${String(local.port)}`);
+    expect(local.endpoint).toMatch(new RegExp(`^${local.origin}/[0-9a-f]{64}$`));
     expect(local.port).toBeGreaterThan(0);
     expect(local.region).toBe(LOCAL_REGION);
     expect(local.userPoolId).toMatch(/^local_\w+$/);
     expect(local.clientId).not.toBe("");
     expect(local.clientSecret).not.toBe("");
-    expect(local.issuer).toBe(`${local.endpoint}/${local.userPoolId}`);
+    expect(local.issuer).toBe(`${local.origin}/${local.userPoolId}`);
     expect(local.startupMs).toBeLessThan(3000);
   });
 

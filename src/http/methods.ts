@@ -1,0 +1,62 @@
+import type { RequestHandler } from "express";
+import { GatewayError } from "../errors";
+
+/** The parts of an Express (router 2) layer the method check reads. */
+interface LayerLike {
+  route?: { methods?: Record<string, boolean | undefined> };
+  handle?: { stack?: unknown };
+  path?: string;
+  match(path: string): boolean;
+}
+
+/** Anything with a router stack: an Express app (`app.router`) or a Router. */
+export type StackSource = () => readonly unknown[];
+
+/**
+ * The methods the routes registered in `stack` answer at `path`, recursing into mounted routers,
+ * with HEAD wherever GET is (Express answers HEAD with the GET route). Plain middleware (static
+ * files, limiters) is not a route and adds nothing. Empty when no route has this path.
+ */
+export function allowedMethods(stack: readonly unknown[], path: string): Set<string> {
+  const allowed = new Set<string>();
+  for (const entry of stack) {
+    const layer = entry as LayerLike;
+    if (typeof layer.match !== "function") continue;
+    const nested = layer.handle?.stack;
+    if (layer.route !== undefined) {
+      if (!layer.match(path)) continue;
+      for (const [method, on] of Object.entries(layer.route.methods ?? {})) {
+        if (on === true && method !== "_all") allowed.add(method.toUpperCase());
+      }
+    } else if (Array.isArray(nested) && layer.match(path)) {
+      const rest = path.slice((layer.path ?? "").length) || "/";
+      for (const method of allowedMethods(nested, rest)) allowed.add(method);
+    }
+  }
+  if (allowed.has("GET")) allowed.add("HEAD");
+  return allowed;
+}
+
+/**
+ * For a known path asked with a method none of its routes answers: `405 method_not_allowed` in
+ * the envelope with `Allow`, or `204` with `Allow` for an OPTIONS that is not a CORS preflight
+ * (the CORS middleware, earlier, answers those for allowed origins). `Allow` is read from the
+ * routes registered at request time, so routes added later are covered without a list to keep.
+ * Runs before any body parsing, so a wrong method never costs a parse or a 415.
+ */
+export function methodGuard(stackOf: StackSource): RequestHandler {
+  return function methodNotAllowed(req, res, next) {
+    const allowed = allowedMethods(stackOf(), req.path);
+    if (allowed.size === 0 || allowed.has(req.method)) {
+      next();
+      return;
+    }
+    allowed.add("OPTIONS");
+    res.set("Allow", [...allowed].sort().join(", "));
+    if (req.method === "OPTIONS") {
+      res.status(204).end();
+      return;
+    }
+    next(new GatewayError("method_not_allowed"));
+  };
+}
