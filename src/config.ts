@@ -5,6 +5,7 @@ import type { GatewayOptions, RateLimitOptions } from "./options";
 import { DEFAULT_RATE_LIMITS } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
 import { DEFAULT_SIGN_IN_OPTIONS, type SignInOptions } from "./routes/sign-in-options";
+import type { SameSite, SessionOptions, SessionStoreMode } from "./session/options";
 
 /** Where the gateway gets Cognito from. */
 export type Mode = "local" | "cognito";
@@ -109,6 +110,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       refreshTokenMaxSeconds: e.int("REFRESH_TOKEN_MAX_SECONDS", 30 * 86_400, 3600, 3650 * 86_400),
       ...sessionSecret(e),
       signIn: signInEnv(e),
+      ...browserSessions(e, mode),
     },
     stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
     local: {
@@ -189,6 +191,29 @@ function signInEnv(e: EnvReader): Partial<SignInOptions> {
       86_400,
     ),
     totpIssuer: e.string("MFA_TOTP_ISSUER") ?? d.totpIssuer,
+  };
+}
+
+/**
+ * Browser sessions: on in local mode and whenever SESSION_SECRET is set, unless SESSIONS=off.
+ * Cookies lose `Secure` only in local mode (plain http on loopback).
+ */
+function browserSessions(e: EnvReader, mode: Mode): { session?: SessionOptions } {
+  const on = e.bool("SESSIONS", mode === "local" || e.string("SESSION_SECRET") !== undefined);
+  if (!on) return {};
+  const secure = e.bool("SESSION_COOKIE_SECURE", mode !== "local");
+  if (!secure && mode !== "local") {
+    throw new ConfigError(
+      "SESSION_COOKIE_SECURE=false is for local mode only (plain http on loopback); with a real user pool serve the gateway over https.",
+    );
+  }
+  return {
+    session: {
+      secure,
+      sameSite: e.oneOf<SameSite>("SESSION_SAME_SITE", ["Strict", "Lax", "None"], "Strict"),
+      origins: e.list("SESSION_ORIGINS", []),
+      store: e.oneOf<SessionStoreMode>("SESSION_STORE", ["auto", "server"], "auto"),
+    },
   };
 }
 

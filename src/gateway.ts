@@ -20,7 +20,15 @@ import { meRoute } from "./routes/me";
 import { mfaDisableRoute, totpAssociateRoute, totpVerifyRoute } from "./routes/mfa";
 import { refreshRoute } from "./routes/refresh";
 import { registerRoute } from "./routes/register";
+import { cookieOrBearer } from "./session/require-session";
+import {
+  addSessionRoutes,
+  createSessionRuntime,
+  sessionCsrfGuard,
+  type SessionRuntime,
+} from "./session/routes";
 import { createSealer, type Sealer } from "./session/seal";
+import { ConfigError } from "./errors";
 
 /** What a protected route requires. */
 export interface ProtectOptions {
@@ -30,11 +38,19 @@ export interface ProtectOptions {
   scopes?: readonly string[];
   /** Groups of which one must be present. */
   groups?: readonly string[];
+  /**
+   * Also accept the browser-session cookie (needs the `session` option). Unsafe methods then need
+   * `X-CSRF: 1` and an allowed `Origin`, else `403 csrf_failed`. Default false: bearer only.
+   */
+  cookies?: boolean;
 }
 
 /** A configured gateway: the lifecycle router and the verification middleware share state. */
 export interface Gateway {
-  /** POST register, confirm, confirm/resend, login, refresh, logout and GET me. Mount it at `/auth`. */
+  /**
+   * POST register, confirm, confirm/resend, login, refresh, logout and GET me — plus the browser
+   * session routes (`/session/*`) when the `session` option is on. Mount it at `/auth`.
+   */
   readonly router: Router;
   /** Middleware that puts verified claims on `req.auth` or answers 401/403. */
   requireAuth(options: ProtectOptions): RequestHandler;
@@ -104,10 +120,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     state: config.state,
     sealer: sealers(config),
   };
+  const session =
+    config.session === undefined
+      ? undefined
+      : createSessionRuntime({
+          config: config.session,
+          sealer: (purpose) => deps.sealer(purpose),
+          state: config.state,
+          clock: config.clock,
+          access: verifierFor({ tokenUse: "access" }),
+          id: verifierFor({ tokenUse: "id" }),
+        });
   return {
-    router: lifecycleRouter(deps),
+    router: lifecycleRouter(deps, session),
     ipLimit: limits.ip,
-    requireAuth: (protect) => requireAuthWith({ verifier: verifierFor(protect) }),
+    requireAuth: (protect) => protectWith(protect, verifierFor(protect), session),
     keys,
     revocations,
     config,
@@ -159,7 +186,23 @@ function sealers(config: GatewayConfig): (purpose: string) => Sealer {
   };
 }
 
-function lifecycleRouter(deps: RouteDeps): Router {
+/** requireAuth for bearer tokens, and the session cookie when asked for. */
+function protectWith(
+  protect: ProtectOptions,
+  verifier: TokenVerifier,
+  session: SessionRuntime | undefined,
+): RequestHandler {
+  const bearer = requireAuthWith({ verifier });
+  if (protect.cookies !== true) return bearer;
+  if (session === undefined) {
+    throw new ConfigError(
+      "requireAuth({cookies: true}) needs browser sessions: pass the session option (and sessionSecret) to createGateway.",
+    );
+  }
+  return cookieOrBearer(session, verifier, protect.tokenUse, bearer);
+}
+
+function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): Router {
   const router = express.Router();
   const { limits } = deps;
   router.use(limits.ip); // before any parsing work
@@ -167,11 +210,13 @@ function lifecycleRouter(deps: RouteDeps): Router {
     res.set("Cache-Control", "no-store"); // answers carry tokens
     next();
   });
+  if (session) router.use("/session", sessionCsrfGuard(session)); // before any body parsing
   router.use(jsonBody());
+  const loginLimits = [limits.account("login"), limits.loginBackoff];
   router.post("/register", limits.account("register"), registerRoute(deps));
   router.post("/confirm", limits.account("confirm"), confirmRoute(deps));
   router.post("/confirm/resend", limits.account("resend"), resendRoute(deps));
-  router.post("/login", limits.account("login"), limits.loginBackoff, loginRoute(deps));
+  router.post("/login", ...loginLimits, loginRoute(deps));
   router.post("/login/challenge", challengeRoute(deps));
   router.post("/refresh", refreshRoute(deps));
   router.post("/logout", ...logoutRoute(deps));
@@ -179,6 +224,7 @@ function lifecycleRouter(deps: RouteDeps): Router {
   router.post("/mfa/totp", ...totpAssociateRoute(deps));
   router.post("/mfa/totp/verify", ...totpVerifyRoute(deps));
   router.post("/mfa/disable", ...mfaDisableRoute(deps));
+  if (session) addSessionRoutes(router, deps, session, loginLimits);
   router.use(createErrorHandler(deps.logger));
   return router;
 }

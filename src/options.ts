@@ -7,6 +7,7 @@ import type { LoginFlow } from "./cognito/adapter";
 import { ConfigError } from "./errors";
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./http/password-policy";
 import { createLogger, type Logger } from "./logger";
+import { resolveSessionOptions, type SessionConfig, type SessionOptions } from "./session/options";
 import { MIN_SECRET_LENGTH } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
@@ -167,6 +168,12 @@ export interface GatewayOptions {
   sessionSecret?: string | readonly string[];
   /** Sign-in challenges, MFA and refresh-token rotation. Default {@link DEFAULT_SIGN_IN_OPTIONS}. */
   signIn?: Partial<SignInOptions>;
+  /**
+   * Browser sessions (backend-for-frontend cookies): `true` or {@link SessionOptions} adds the
+   * `/session/*` routes to the router and lets `requireAuth({cookies: true})` accept the session
+   * cookie. Requires `sessionSecret`. Default off.
+   */
+  session?: boolean | SessionOptions;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -201,6 +208,8 @@ export interface GatewayConfig {
   /** Current secret first; undefined when none was configured. */
   sessionSecrets: readonly string[] | undefined;
   signIn: SignInOptions;
+  /** Browser sessions, when turned on. */
+  session: SessionConfig | undefined;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -263,6 +272,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     state: o.state ?? new MemoryStateStore({ clock: o.clock ?? systemClock }),
     sessionSecrets: sessionSecrets(o.sessionSecret),
     signIn: signInOptions(o.signIn, loginFlow),
+    session: browserSessions(o),
   };
 }
 
@@ -279,6 +289,15 @@ function signInOptions(value: Partial<SignInOptions> | undefined, loginFlow: Log
     );
   }
   return options;
+}
+
+/** Browser sessions, checked against the secret and refresh-token lifetime they depend on. */
+function browserSessions(o: GatewayOptions): SessionConfig | undefined {
+  if (o.session === undefined || o.session === false) return undefined;
+  return resolveSessionOptions(o.session, {
+    sessionSecrets: sessionSecrets(o.sessionSecret),
+    refreshTokenMaxSeconds: o.refreshTokenMaxSeconds ?? 30 * 86_400,
+  });
 }
 
 function sessionSecrets(

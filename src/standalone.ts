@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from "./gateway";
 import type { LocalCognito } from "./local/emulator";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
+import { localSessionSecret } from "./local/session-secret";
 import { createLogger, type Logger } from "./logger";
 import type { GatewayOptions } from "./options";
 import { JournalRevocationStore } from "./stores/revocation-journal";
@@ -173,6 +174,12 @@ async function connectShared(
   return link;
 }
 
+/** Local mode with sessions and no SESSION_SECRET: a secret generated once in the data folder. */
+function localSecret(config: ServerConfig): Pick<GatewayOptions, "sessionSecret"> {
+  if (config.gateway.session === undefined || config.gateway.sessionSecret !== undefined) return {};
+  return { sessionSecret: localSessionSecret(config.local.dataDir) };
+}
+
 function gatewayOptions(config: ServerConfig, local: LocalCognitoLink | undefined): GatewayOptions {
   if (local === undefined) {
     return {
@@ -184,6 +191,7 @@ function gatewayOptions(config: ServerConfig, local: LocalCognitoLink | undefine
   }
   return {
     ...config.gateway,
+    ...localSecret(config),
     userPoolId: local.userPoolId,
     clientId: local.clientId,
     clientSecret: local.clientSecret,

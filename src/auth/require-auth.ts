@@ -73,7 +73,7 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
     if (outcome instanceof Promise) {
       outcome.then(
         (settled) => {
-          conclude(req, res, next, settled);
+          admitOrRefuse(req, res, next, settled);
         },
         (err: unknown) => {
           next(err);
@@ -81,12 +81,20 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
       );
       return;
     }
-    conclude(req, res, next, outcome);
+    admitOrRefuse(req, res, next, outcome);
   };
 }
 
-/** Admits the request with its claims, or refuses it with the RFC 6750 challenge. */
-function conclude(req: Request, res: Response, next: NextFunction, outcome: VerifyOutcome): void {
+/**
+ * Admits the request with its claims, or refuses it with the RFC 6750 challenge. Shared with
+ * cookie authentication (src/session), so both answer alike.
+ */
+export function admitOrRefuse(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  outcome: VerifyOutcome,
+): void {
   if (outcome instanceof GatewayError) {
     if (outcome.code === "invalid_token" || outcome.code === "insufficient_scope") {
       res.setHeader("WWW-Authenticate", CHALLENGE[outcome.code]);

@@ -1,0 +1,48 @@
+/**
+ * requireAuth that also accepts the browser-session cookie (`requireAuth({tokenUse, cookies:
+ * true})`). A request with an `Authorization` header, or without a session cookie, is handled
+ * exactly as a bearer request. A cookie-authenticated request must pass the CSRF check on unsafe
+ * methods, and its token then goes through the same verifier: signature, expiry, revocation,
+ * scopes and groups alike.
+ */
+import type { RequestHandler } from "express";
+import { admitOrRefuse } from "../auth/require-auth";
+import { rejection } from "../auth/rejections";
+import type { TokenVerifier, VerifyOutcome } from "../auth/verifier";
+import { csrfFailed } from "./csrf";
+import type { SessionRuntime } from "./routes";
+
+/** Builds the cookie-or-bearer middleware once; `bearer` is the plain requireAuth of `verifier`. */
+export function cookieOrBearer(
+  session: SessionRuntime,
+  verifier: TokenVerifier,
+  tokenUse: "access" | "id",
+  bearer: RequestHandler,
+): RequestHandler {
+  const { keeper, csrf } = session;
+  return function requireAuthWithCookies(req, res, next) {
+    if (req.headers.authorization !== undefined || !keeper.hasCookie(req)) {
+      bearer(req, res, next);
+      return;
+    }
+    const refusal = csrf(req);
+    if (refusal !== undefined) {
+      next(csrfFailed(refusal));
+      return;
+    }
+    keeper
+      .open(req)
+      .then((open): VerifyOutcome | Promise<VerifyOutcome> => {
+        const token = tokenUse === "access" ? open?.accessToken : open?.idToken;
+        return token === undefined ? rejection("invalid_token") : verifier.check(token);
+      })
+      .then(
+        (outcome) => {
+          admitOrRefuse(req, res, next, outcome);
+        },
+        (error: unknown) => {
+          next(error);
+        },
+      );
+  };
+}
