@@ -102,3 +102,45 @@ export function cookieHeader(res: Response, only?: readonly string[]): string {
     .map((c) => `${c.name}=${c.value}`)
     .join("; ");
 }
+
+/**
+ * A minimal browser-like cookie jar for fetch: keeps cookies by name, honours Max-Age=0 and
+ * Path (a cookie is sent to its path and below), ignores Domain (tests talk to one host).
+ */
+export class CookieJar {
+  readonly #cookies = new Map<string, { value: string; path: string }>();
+
+  /** Takes the Set-Cookie headers of a fetch response. */
+  take(res: globalThis.Response): void {
+    for (const raw of res.headers.getSetCookie()) {
+      const cookie = parseSetCookie(raw);
+      if (cookie.maxAge === 0 || cookie.value === "" || cookie.value === undefined) {
+        this.#cookies.delete(cookie.name);
+      } else {
+        this.#cookies.set(cookie.name, { value: cookie.value, path: cookie.path ?? "/" });
+      }
+    }
+  }
+
+  /** The Cookie header a browser would send to `path`. */
+  header(path: string): string {
+    return [...this.#cookies]
+      .filter(
+        ([, c]) => path === c.path || path.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`),
+      )
+      .map(([name, c]) => `${name}=${c.value}`)
+      .join("; ");
+  }
+
+  /** Names of the cookies held. */
+  names(): string[] {
+    return [...this.#cookies.keys()].sort();
+  }
+
+  /** A copy (to replay old cookies later). */
+  copy(): CookieJar {
+    const jar = new CookieJar();
+    for (const [name, c] of this.#cookies) jar.#cookies.set(name, { ...c });
+    return jar;
+  }
+}
