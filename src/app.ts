@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import express, { type Express, type RequestHandler } from "express";
-import { ConfigError, GatewayError } from "./errors";
+import { GatewayError } from "./errors";
 import type { Gateway } from "./gateway";
 import { createErrorHandler, notFound } from "./http/error-handler";
 import { requestLog } from "./http/request-log";
@@ -33,11 +33,6 @@ const ROOT = resolve(__dirname, "..");
  * envelope.
  */
 export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
-  if (options.servePage === true && gateway.config.session === undefined) {
-    throw new ConfigError(
-      "The account page signs in with browser sessions: turn them on (SESSION_SECRET, or the session option), or set SERVE_PAGE=false.",
-    );
-  }
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false); // answers are no-store: hashing every body buys nothing

@@ -9,6 +9,7 @@ import type { LocalCognito } from "./local/emulator";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
 import { localSessionSecret } from "./local/session-secret";
+import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import type { GatewayOptions } from "./options";
 import { JournalRevocationStore } from "./stores/revocation-journal";
@@ -38,6 +39,11 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   // Local mode in production is refused before anything starts.
   assertNoEmulatorKeyOutsideLocal({ mode: config.mode, nodeEnv: config.nodeEnv, kids: [] });
+  if (config.servePage && config.gateway.session === undefined) {
+    throw new ConfigError(
+      "The account page signs in with browser sessions: set SESSION_SECRET (and keep SESSIONS on), or SERVE_PAGE=false.",
+    );
+  }
   const local =
     config.mode === "local" && config.local.url === undefined
       ? await startLocal(config, logger)

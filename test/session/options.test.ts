@@ -1,9 +1,9 @@
 /** Misconfigured sessions fail at construction, with a message that says what to fix. */
-import { createApp } from "../../src/app";
 import { ConfigError } from "../../src/errors";
 import { mockedGateway } from "../helpers/mocked-gateway";
-import { SESSION_SECRET, sessionGateway } from "../helpers/session";
+import { SESSION_SECRET } from "../helpers/session";
 import { loadConfig } from "../../src/config";
+import { startGateway } from "../../src/standalone";
 
 describe("session options", () => {
   it.each([
@@ -56,10 +56,9 @@ describe("session options", () => {
     expect(() => gateway.requireAuth({ tokenUse: "access", cookies: true })).toThrow(ConfigError);
   });
 
-  it("refuses to serve the account page without sessions", () => {
-    const { gateway } = mockedGateway();
-    expect(() => createApp(gateway, { servePage: true })).toThrow(/browser sessions/);
-    expect(() => createApp(sessionGateway().gateway, { servePage: true })).not.toThrow();
+  it("refuses to serve the account page without sessions", async () => {
+    const config = loadConfig({ SESSIONS: "off", SERVE_PAGE: "true" });
+    await expect(startGateway(config)).rejects.toThrow(/browser sessions/);
   });
 
   describe("environment", () => {
