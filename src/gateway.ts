@@ -103,6 +103,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
   });
   const limits = rateLimitsOf(config);
+  const sealer = sealers(config);
+  const accessVerifier = verifierFor({ tokenUse: "access" });
+  const session =
+    config.session === undefined
+      ? undefined
+      : createSessionRuntime({
+          config: config.session,
+          sealer,
+          state: config.state,
+          clock: config.clock,
+          access: accessVerifier,
+          id: verifierFor({ tokenUse: "id" }),
+        });
   const deps: RouteDeps = {
     config,
     cognito,
@@ -115,22 +128,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     sleep: realSleep,
     logger: config.logger,
     revocations,
-    requireAccess: requireAuthWith({ verifier: verifierFor({ tokenUse: "access" }) }),
+    // With sessions on, the signed-in routes (/me, ...) accept the session cookie too.
+    requireAccess: protectWith(
+      { tokenUse: "access", cookies: session !== undefined },
+      accessVerifier,
+      session,
+    ),
     limits,
     state: config.state,
-    sealer: sealers(config),
+    sealer,
   };
-  const session =
-    config.session === undefined
-      ? undefined
-      : createSessionRuntime({
-          config: config.session,
-          sealer: (purpose) => deps.sealer(purpose),
-          state: config.state,
-          clock: config.clock,
-          access: verifierFor({ tokenUse: "access" }),
-          id: verifierFor({ tokenUse: "id" }),
-        });
   return {
     router: lifecycleRouter(deps, session),
     ipLimit: limits.ip,
