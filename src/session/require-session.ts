@@ -12,6 +12,14 @@ import type { TokenVerifier, VerifyOutcome } from "../auth/verifier";
 import { csrfFailed } from "./csrf";
 import type { SessionRuntime } from "./routes";
 
+/** The token a session cookie authenticated a request with (routes that pass it on to Cognito). */
+const cookieTokens = new WeakMap<object, string>();
+
+/** The access or id token of a request admitted by its session cookie, if it was. */
+export function sessionToken(req: object): string | undefined {
+  return cookieTokens.get(req);
+}
+
 /** Builds the cookie-or-bearer middleware once; `bearer` is the plain requireAuth of `verifier`. */
 export function cookieOrBearer(
   session: SessionRuntime,
@@ -34,7 +42,9 @@ export function cookieOrBearer(
       .open(req)
       .then((open): VerifyOutcome | Promise<VerifyOutcome> => {
         const token = tokenUse === "access" ? open?.accessToken : open?.idToken;
-        return token === undefined ? rejection("invalid_token") : verifier.check(token);
+        if (token === undefined) return rejection("invalid_token");
+        cookieTokens.set(req, token);
+        return verifier.check(token);
       })
       .then(
         (outcome) => {
