@@ -2,9 +2,17 @@
  * Account page for cognito-gateway.
  *
  * Plain script, no build step, no framework, no inline code: the page runs under a strict
- * Content-Security-Policy (script-src 'self'; style-src 'self'). Tokens live only in the variables
- * of this closure — never in localStorage, sessionStorage or cookies — so closing or reloading the
- * tab ends the session on this device.
+ * Content-Security-Policy (script-src 'self'; style-src 'self').
+ *
+ * Browser-session mode (backend-for-frontend): the gateway keeps the tokens and gives the browser
+ * HttpOnly cookies only, so no token is ever readable here — not in variables, web storage,
+ * document.cookie or any response body. A reload keeps the person signed in; the page refreshes
+ * the session silently before the access token expires; a logout in another tab shows here on
+ * the next call.
+ *
+ * Transport: every call to the gateway goes through `api(method, path, options)` below — it sends
+ * the cookies, adds `X-CSRF: 1` to unsafe requests, parses the error envelope, and signs the page
+ * out when the gateway says the session is over. Use it for new forms too.
  */
 (function () {
   "use strict";
@@ -12,8 +20,13 @@
   var metaBase = document.querySelector('meta[name="gateway-base-path"]');
   var BASE_PATH = ((metaBase && metaBase.getAttribute("content")) || "/auth").replace(/\/+$/, "");
 
-  /** In-memory session: { email, accessToken, idToken, refreshToken, username, expiresAt } or null. */
+  /** What the page knows of the session — nothing token-like: { email, expiresAt } or null. */
   var session = null;
+  /** Timer of the next silent refresh. */
+  var refreshTimer = null;
+  /** Refresh this many seconds before the access token expires. */
+  var REFRESH_EARLY_SECONDS = 60;
+  var UNSAFE = { POST: true, PUT: true, PATCH: true, DELETE: true };
 
   var FIELD_LABELS = {
     email: "Email",
@@ -80,18 +93,29 @@
   // ---------------------------------------------------------------- HTTP
 
   /**
-   * Calls the gateway. Never throws: resolves to
-   * { ok, status, data, error: {code, message, details?} | null, retryAfter: seconds | null, network }.
+   * The one way this page calls the gateway. `path` is relative to the base path ("/me",
+   * "/session/login"); options: { body } (sent as JSON). The session cookies go with every call
+   * (same origin only) and unsafe methods carry `X-CSRF: 1`, which the gateway requires of every
+   * cookie-authenticated state change. Never throws: resolves to
+   * { ok, status, data, error: {code, message, details?} | null, retryAfter: seconds | null }.
+   * A 401 invalid_token while signed in means the session ended elsewhere (another tab logged out,
+   * the session expired): the page shows the signed-out view.
    */
-  function callApi(method, path, options) {
-    var opts = options || {};
+  function api(method, path, options) {
+    return send(method, path, options || {}).then(function (result) {
+      if (session && result.error && result.error.code === "invalid_token") sessionEnded(result);
+      return result;
+    });
+  }
+
+  function send(method, path, opts) {
     var headers = { Accept: "application/json" };
-    var init = { method: method, headers: headers, credentials: "omit", cache: "no-store" };
+    var init = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
+    if (UNSAFE[method]) headers["X-CSRF"] = "1";
     if (opts.body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(opts.body);
     }
-    if (opts.token) headers.Authorization = "Bearer " + opts.token;
 
     return fetch(BASE_PATH + path, init).then(
       function (response) {
@@ -191,6 +215,8 @@
         return "Your session has ended. Please log in again.";
       case "insufficient_scope":
         return "Your account is not allowed to do this.";
+      case "csrf_failed":
+        return "This page is out of date. Reload it and try again.";
       case "too_many_requests":
         return "Too many attempts. " + waitText(result.retryAfter);
       case "upstream_unavailable":
@@ -322,8 +348,7 @@
   }
 
   function renderClaims(claims) {
-    // Access tokens usually carry no email claim; the address this session logged in with is the
-    // same account (the gateway trims and lower-cases addresses too).
+    // Access tokens usually carry no email claim; the session's user (from the id token) does.
     setText(ui.claims.email, claims.email || (session && session.email));
     setText(ui.claims.username, claims.username);
     setText(ui.claims.sub, claims.sub);
@@ -362,6 +387,8 @@
 
   function showSignedOut() {
     session = null;
+    if (refreshTimer !== null) clearTimeout(refreshTimer);
+    refreshTimer = null;
     renderClaims({});
     ui.account.hidden = true;
     ui.intro.hidden = false;
@@ -378,16 +405,73 @@
     return typeof expiresIn === "number" ? Date.now() + expiresIn * 1000 : null;
   }
 
-  /** Fetches /me with the current access token; resolves to the API result. */
+  /** Fetches /me (the session cookie authenticates it); resolves to the API result. */
   function loadMe() {
-    return callApi("GET", "/me", { token: session ? session.accessToken : "" });
+    return api("GET", "/me");
   }
 
-  /** Ends the local session after the server said the token is no longer valid. */
+  /** Shows the signed-out view after the server said the session is over. */
   function sessionEnded(result) {
     showSignedOut();
     showError(ui.login, describe(result));
-    ui.login.email.focus();
+  }
+
+  /** Starts (or moves) the silent refresh, shortly before the access token expires. */
+  function scheduleRefresh(expiresIn) {
+    if (refreshTimer !== null) clearTimeout(refreshTimer);
+    refreshTimer = null;
+    if (typeof expiresIn !== "number" || !session) return;
+    session.expiresAt = expiresAt(expiresIn);
+    var delay = Math.max(5, expiresIn - REFRESH_EARLY_SECONDS) * 1000;
+    refreshTimer = setTimeout(silentRefresh, delay);
+  }
+
+  function silentRefresh() {
+    refreshTimer = null;
+    refreshSession().then(function (outcome) {
+      if (outcome.ok) renderClaims(outcome.me.data || {});
+      // The gateway briefly unavailable: try again soon (a 401 has already signed the page out).
+      else if (session && refreshTimer === null) refreshTimer = setTimeout(silentRefresh, 30000);
+    });
+  }
+
+  /**
+   * Refreshes the session (new cookies), then reloads the claims. Resolves to
+   * { ok, failed: result | null, me: result | null }.
+   */
+  function refreshSession() {
+    return api("POST", "/session/refresh").then(function (refresh) {
+      if (!refresh.ok || !session) return { ok: false, failed: refresh, me: null };
+      scheduleRefresh(refresh.data && refresh.data.expiresIn);
+      return loadMe().then(function (me) {
+        return { ok: me.ok, failed: me.ok ? null : me, me: me };
+      });
+    });
+  }
+
+  /**
+   * On load: the cookies may hold a session (a reload, a new tab). GET /session tells; when its
+   * access token has expired (the tab slept), one refresh is tried before showing the forms.
+   */
+  function resumeSession() {
+    return send("GET", "/session", {})
+      .then(function (info) {
+        if (info.ok || info.status !== 401) return info;
+        return send("POST", "/session/refresh", {}).then(function (refresh) {
+          return refresh.ok ? send("GET", "/session", {}) : info;
+        });
+      })
+      .then(function (info) {
+        if (!info.ok) return;
+        var data = info.data || {};
+        var user = data.user || {};
+        session = { email: user.email || null, expiresAt: null };
+        scheduleRefresh(data.expiresIn);
+        return loadMe().then(function (me) {
+          if (!me.ok || !session) return;
+          showSignedIn(me.data || {});
+        });
+      });
   }
 
   // ---------------------------------------------------------------- actions
@@ -399,7 +483,7 @@
     if (!checkEmail(box, box.email) || !checkPassword(box, box.password)) return;
     var email = box.email.value;
     busy(box, function () {
-      return callApi("POST", "/register", {
+      return api("POST", "/register", {
         body: { email: email, password: box.password.value },
       });
     }).then(function (result) {
@@ -430,8 +514,9 @@
     var email = box.email.value;
     busy(box, function () {
       var body = { email: email, code: box.code.value };
+      // The password chosen at sign-up proves this confirmer chose it (pre-hijacking defence).
       if (signUp && signUp.email === email) body.password = signUp.password;
-      return callApi("POST", "/confirm", { body: body });
+      return api("POST", "/confirm", { body: body });
     }).then(function (result) {
       if (!result.ok) {
         showResultError(box, result, { email: box.email, code: box.code });
@@ -454,7 +539,7 @@
     if (!checkEmail(box, box.email)) return;
     var email = box.email.value;
     busy(box, function () {
-      return callApi("POST", "/confirm/resend", { body: { email: email } });
+      return api("POST", "/confirm/resend", { body: { email: email } });
     }).then(function (result) {
       if (!result.ok) {
         showResultError(box, result, { email: box.email });
@@ -472,20 +557,18 @@
     clearMessages(box);
     if (!checkEmail(box, box.email) || !checkPassword(box, box.password)) return;
     busy(box, function () {
-      return callApi("POST", "/login", {
+      return api("POST", "/session/login", {
         body: { email: box.email.value, password: box.password.value },
       }).then(function (result) {
         if (!result.ok) return { login: result };
         if (result.data && result.data.challenge) return { login: result, challenge: result.data };
-        var tokens = result.data || {};
+        var data = result.data || {};
+        var user = data.user || {};
         session = {
-          email: box.email.value.trim().toLowerCase(),
-          accessToken: tokens.accessToken,
-          idToken: tokens.idToken,
-          refreshToken: tokens.refreshToken,
-          username: tokens.username,
-          expiresAt: expiresAt(tokens.expiresIn),
+          email: user.email || box.email.value.trim().toLowerCase(),
+          expiresAt: null,
         };
+        scheduleRefresh(data.expiresIn);
         return loadMe().then(function (me) {
           return { login: result, me: me };
         });
@@ -501,7 +584,7 @@
         return;
       }
       if (!outcome.me.ok) {
-        session = null;
+        showSignedOut();
         showError(box, describe(outcome.me));
         return;
       }
@@ -514,27 +597,10 @@
   function onRefresh() {
     var box = ui.accountBox;
     clearMessages(box);
-    if (!session) return sessionEnded({ error: { code: "invalid_token" } });
-    busy(box, function () {
-      return callApi("POST", "/refresh", {
-        body: { refreshToken: session.refreshToken, username: session.username },
-      }).then(function (result) {
-        if (!result.ok || !session) return { refresh: result };
-        var tokens = result.data || {};
-        session.accessToken = tokens.accessToken;
-        session.idToken = tokens.idToken;
-        // With refresh-token rotation the gateway answers a new refresh token: keep only it.
-        if (tokens.refreshToken) session.refreshToken = tokens.refreshToken;
-        session.expiresAt = expiresAt(tokens.expiresIn);
-        return loadMe().then(function (me) {
-          return { refresh: result, me: me };
-        });
-      });
-    }).then(function (outcome) {
-      var failed = !outcome.refresh.ok ? outcome.refresh : !outcome.me.ok ? outcome.me : null;
-      if (failed) {
-        if (failed.error && failed.error.code === "invalid_token") return sessionEnded(failed);
-        showError(box, describe(failed));
+    busy(box, refreshSession).then(function (outcome) {
+      if (!session) return; // api() has shown the signed-out view
+      if (!outcome.ok) {
+        showError(box, describe(outcome.failed || {}));
         return;
       }
       renderClaims(outcome.me.data || {});
@@ -545,16 +611,10 @@
   function onLogOut() {
     var box = ui.accountBox;
     clearMessages(box);
-    if (!session) return sessionEnded({ error: { code: "invalid_token" } });
-    var current = session;
     busy(box, function () {
-      return callApi("POST", "/logout", {
-        token: current.accessToken,
-        body: { refreshToken: current.refreshToken },
-      });
+      return send("POST", "/session/logout", {});
     }).then(function (result) {
-      // 401 means the server already treats this session as over: the outcome is the same.
-      if (result.ok || (result.error && result.error.code === "invalid_token")) {
+      if (result.ok) {
         showSignedOut();
         clearMessages(ui.login);
         showStatus(ui.login, "You have logged out.");
@@ -563,6 +623,11 @@
       }
       showError(box, describe(result));
     });
+  }
+
+  /** Back in a tab: a cheap check, so a logout in another tab shows at once. */
+  function onVisible() {
+    if (document.visibilityState === "visible" && session) void api("GET", "/session");
   }
 
   // ---------------------------------------------------------------- sign-in challenges and MFA
@@ -707,17 +772,11 @@
     return body;
   }
 
-  /** Completes a sign-in with the tokens a challenge answer returned. */
+  /** Completes a sign-in a challenge answer finished (the gateway has set the session cookies). */
   function finishSignIn(result, email) {
-    var tokens = result.data || {};
-    session = {
-      email: email,
-      accessToken: tokens.accessToken,
-      idToken: tokens.idToken,
-      refreshToken: tokens.refreshToken,
-      username: tokens.username,
-      expiresAt: expiresAt(tokens.expiresIn),
-    };
+    var data = result.data || {};
+    session = { email: (data.user && data.user.email) || email, expiresAt: null };
+    scheduleRefresh(data.expiresIn);
     return loadMe().then(function (me) {
       pendingChallenge = null;
       mfa.section.hidden = true;
@@ -741,7 +800,7 @@
     if (!body) return;
     var email = pendingChallenge.email;
     busy(mfa, function () {
-      return callApi("POST", "/login/challenge", { body: body });
+      return api("POST", "/session/login/challenge", { body: body });
     }).then(function (result) {
       if (result.ok && result.data && result.data.challenge)
         return showChallenge(result.data, email);
@@ -763,7 +822,7 @@
     clearMessages(totp);
     if (!session) return sessionEnded({ error: { code: "invalid_token" } });
     busy(totp, function () {
-      return callApi("POST", "/mfa/totp", { token: session.accessToken, body: {} });
+      return api("POST", "/mfa/totp", { body: {} });
     }).then(function (result) {
       if (!result.ok) return showError(totp, describe(result));
       drawQr(totp.qr, result.data.otpauthUri, totp.secret, result.data.secret);
@@ -781,10 +840,7 @@
     var code = totp.code.value.replace(/\s/g, "");
     if (!/^\d{6}$/.test(code)) return markInvalid(totp, totp.code, "Enter the 6-digit code.");
     busy(totp, function () {
-      return callApi("POST", "/mfa/totp/verify", {
-        token: session.accessToken,
-        body: { code: code },
-      });
+      return api("POST", "/mfa/totp/verify", { body: { code: code } });
     }).then(function (result) {
       if (!result.ok) return showResultError(totp, result, { code: totp.code });
       totp.enrol.hidden = true;
@@ -801,10 +857,7 @@
     if (!session) return sessionEnded({ error: { code: "invalid_token" } });
     if (!totp.password.value) return markInvalid(totp, totp.password, "Enter your password.");
     busy(totp, function () {
-      return callApi("POST", "/mfa/disable", {
-        token: session.accessToken,
-        body: { password: totp.password.value },
-      });
+      return api("POST", "/mfa/disable", { body: { password: totp.password.value } });
     }).then(function (result) {
       totp.password.value = "";
       if (!result.ok) return showResultError(totp, result, { password: totp.password });
@@ -873,7 +926,7 @@
     clearMessages(box);
     if (!checkEmail(box, box.email)) return;
     busy(box, function () {
-      return callApi("POST", "/password/forgot", { body: { email: box.email.value } });
+      return api("POST", "/password/forgot", { body: { email: box.email.value } });
     }).then(function (result) {
       if (!result.ok) {
         showResultError(box, result, { email: box.email });
@@ -892,7 +945,7 @@
     if (!checkCode(box, box.code) || !checkPassword(box, box.password)) return;
     var email = recovery.forgot.email.value;
     busy(box, function () {
-      return callApi("POST", "/password/reset", {
+      return api("POST", "/password/reset", {
         body: { email: email, code: box.code.value, password: box.password.value },
       });
     }).then(function (result) {
@@ -925,15 +978,10 @@
       ui.login.password.focus();
       return Promise.resolve();
     }
-    var tokens = result.data;
-    session = {
-      email: email,
-      accessToken: tokens.accessToken,
-      idToken: tokens.idToken,
-      refreshToken: tokens.refreshToken,
-      username: tokens.username,
-      expiresAt: expiresAt(tokens.expiresIn),
-    };
+    // The gateway set fresh session cookies; the answer holds no token.
+    var data = result.data;
+    session = { email: (data.user && data.user.email) || email, expiresAt: null };
+    scheduleRefresh(data.expiresIn);
     return loadMe().then(function (me) {
       if (!me.ok) return sessionEnded(me);
       renderClaims(me.data || {});
@@ -953,8 +1001,7 @@
     if (!box.next.value) return markInvalid(box, box.next, "Enter a new password.");
     var current = session;
     busy(box, function () {
-      return callApi("POST", "/password/change", {
-        token: current.accessToken,
+      return api("POST", "/password/change", {
         body: { currentPassword: box.current.value, newPassword: box.next.value },
       });
     }).then(function (result) {
@@ -992,8 +1039,7 @@
     if (!checkPassword(box, box.password)) return;
     var current = session;
     busy(box, function () {
-      return callApi("POST", "/account/delete", {
-        token: current.accessToken,
+      return api("POST", "/account/delete", {
         body: { password: box.password.value },
       });
     }).then(function (result) {
@@ -1033,4 +1079,6 @@
   ui.login.form.addEventListener("submit", onLogIn);
   ui.accountBox.refresh.addEventListener("click", onRefresh);
   ui.accountBox.logout.addEventListener("click", onLogOut);
+  document.addEventListener("visibilitychange", onVisible);
+  resumeSession();
 })();

@@ -46,7 +46,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   app.set("trust proxy", options.trustProxy ?? false);
   app.use(requestLog(gateway.config.logger, gateway.metrics));
   app.use(securityHeaders());
-  const cors = corsFor(options.corsOrigins ?? []);
+  const cors = corsFor(options.corsOrigins ?? [], gateway.config.session?.origins);
   if (cors) app.use(cors);
   // Probes come before the limiter: an orchestrator polling them must never be refused.
   app.get("/healthz", healthz);

@@ -9,6 +9,7 @@ import { DEFAULT_SIGN_IN_OPTIONS, type SignInOptions } from "./routes/sign-in-op
 import { DEFAULT_METRICS_HOST } from "./observability/options";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./shutdown";
 import { REDIS_DEFAULTS, type RedisFailureMode, type RedisOptions } from "./stores/redis-options";
+import type { SameSite, SessionOptions, SessionStoreMode } from "./session/options";
 
 /** Where the gateway gets Cognito from. */
 export type Mode = "local" | "cognito";
@@ -121,6 +122,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       ...sessionSecret(e),
       signIn: signInEnv(e),
       ...redis(e),
+      ...browserSessions(e, mode),
     },
     stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
     local: {
@@ -248,6 +250,29 @@ function redis(e: EnvReader): { redis?: RedisOptions } {
       maxStaleSeconds: e.int("REDIS_MAX_STALE_SECONDS", REDIS_DEFAULTS.maxStaleSeconds, 1, 3600),
       allowEviction: e.bool("REDIS_ALLOW_EVICTION", false),
       ...(caFile === undefined ? {} : { tlsCaFile: caFile }),
+    },
+  };
+}
+
+/**
+ * Browser sessions: on in local mode and whenever SESSION_SECRET is set, unless SESSIONS=off.
+ * Cookies lose `Secure` only in local mode (plain http on loopback).
+ */
+function browserSessions(e: EnvReader, mode: Mode): { session?: SessionOptions } {
+  const on = e.bool("SESSIONS", mode === "local" || e.string("SESSION_SECRET") !== undefined);
+  if (!on) return {};
+  const secure = e.bool("SESSION_COOKIE_SECURE", mode !== "local");
+  if (!secure && mode !== "local") {
+    throw new ConfigError(
+      "SESSION_COOKIE_SECURE=false is for local mode only (plain http on loopback); with a real user pool serve the gateway over https.",
+    );
+  }
+  return {
+    session: {
+      secure,
+      sameSite: e.oneOf<SameSite>("SESSION_SAME_SITE", ["Strict", "Lax", "None"], "Strict"),
+      origins: e.list("SESSION_ORIGINS", []),
+      store: e.oneOf<SessionStoreMode>("SESSION_STORE", ["auto", "server"], "auto"),
     },
   };
 }

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "invalid_credentials"
   | "invalid_token"
   | "insufficient_scope"
+  | "csrf_failed"
   | "too_many_requests"
   | "upstream_unavailable"
   | "internal_error"
@@ -30,6 +31,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   invalid_credentials: 401,
   invalid_token: 401,
   insufficient_scope: 403,
+  csrf_failed: 403,
   too_many_requests: 429,
   upstream_unavailable: 503,
   internal_error: 500,
@@ -46,6 +48,7 @@ export const DEFAULT_MESSAGE: Readonly<Record<ErrorCode, string>> = Object.freez
   invalid_credentials: "The email or password is not correct.",
   invalid_token: "The token is missing, invalid, expired or revoked.",
   insufficient_scope: "The token does not grant access to this resource.",
+  csrf_failed: "The request did not come from an allowed page. Reload the page and try again.",
   too_many_requests: "Too many requests. Try again later.",
   upstream_unavailable: "The identity service is unavailable. Try again later.",
   internal_error: "Something went wrong.",

@@ -1,7 +1,11 @@
 import { createHmac } from "node:crypto";
 import express, { type RequestHandler, type Router } from "express";
 import { FileKeyStore, type KeyStore } from "./auth/keys";
-import { requireAuth as requireAuthWith } from "./auth/require-auth";
+import {
+  concluder,
+  requireAuth as requireAuthWith,
+  type RejectionReporting,
+} from "./auth/require-auth";
 import { MemoryRevocationStore, type RevocationStore } from "./auth/revocation";
 import { createVerifier, type TokenVerifier } from "./auth/verifier";
 import { CognitoAdapter } from "./cognito/adapter";
@@ -28,8 +32,16 @@ import { mfaDisableRoute, totpAssociateRoute, totpVerifyRoute } from "./routes/m
 import { refreshRoute } from "./routes/refresh";
 import { forgotRoute, resetRoute } from "./routes/password";
 import { registerRoute } from "./routes/register";
+import { cookieOrBearer } from "./session/require-session";
+import {
+  addSessionRoutes,
+  createSessionRuntime,
+  sessionCsrfGuard,
+  type SessionRuntime,
+} from "./session/routes";
 import { createSealer, type Sealer } from "./session/seal";
 import { openSharedState, withSharedState, type SharedState } from "./stores/shared";
+import { ConfigError } from "./errors";
 
 /** What a protected route requires. */
 export interface ProtectOptions {
@@ -39,6 +51,11 @@ export interface ProtectOptions {
   scopes?: readonly string[];
   /** Groups of which one must be present. */
   groups?: readonly string[];
+  /**
+   * Also accept the browser-session cookie (needs the `session` option). Unsafe methods then need
+   * `X-CSRF: 1` and an allowed `Origin`, else `403 csrf_failed`. Default false: bearer only.
+   */
+  cookies?: boolean;
   /** Called with the coded reason of each refusal on this route. Default: the gateway's `onReject`. */
   onReject?: OnReject;
 }
@@ -56,8 +73,10 @@ export interface Closable {
 /** A configured gateway: the lifecycle router and the verification middleware share state. */
 export interface Gateway {
   /**
-   * POST register, confirm, confirm/resend, login, refresh, logout, password/forgot,
-   * password/reset, password/change, account/delete and GET me. Mount it at `/auth`.
+   * POST register, confirm, confirm/resend, login, login/challenge, refresh, logout,
+   * password/forgot, password/reset, password/change, account/delete, the MFA routes and GET me
+   * — plus the browser-session routes (`/session/*`) when the `session` option is on. Mount it
+   * at `/auth`.
    */
   readonly router: Router;
   /** Middleware that puts verified claims on `req.auth` or answers 401/403. */
@@ -148,13 +167,25 @@ function buildGateway(
     deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
   });
   const limits = rateLimitsOf(config);
-  const protect = (options: ProtectOptions): RequestHandler =>
-    requireAuthWith({
-      verifier: verifierFor(options),
-      metrics,
-      logger: config.logger,
-      ...((options.onReject ?? onReject) ? { onReject: options.onReject ?? onReject } : {}),
-    });
+  const sealer = sealers(config);
+  const reporting = (options: ProtectOptions): RejectionReporting => {
+    const hook = options.onReject ?? onReject;
+    return { metrics, logger: config.logger, ...(hook ? { onReject: hook } : {}) };
+  };
+  const accessVerifier = verifierFor({ tokenUse: "access" });
+  const session =
+    config.session === undefined
+      ? undefined
+      : createSessionRuntime({
+          config: config.session,
+          sealer,
+          state: config.state,
+          clock: config.clock,
+          access: accessVerifier,
+          id: verifierFor({ tokenUse: "id" }),
+        });
+  const protect = (options: ProtectOptions, verifier = verifierFor(options)): RequestHandler =>
+    protectWith(options, verifier, session, reporting(options));
   const deps: RouteDeps = {
     config,
     cognito,
@@ -167,19 +198,21 @@ function buildGateway(
     sleep: realSleep,
     logger: config.logger,
     revocations,
-    requireAccess: protect({ tokenUse: "access" }),
+    // With sessions on, the signed-in routes (/me, ...) accept the session cookie too.
+    requireAccess: protect({ tokenUse: "access", cookies: session !== undefined }, accessVerifier),
     limits,
     state: config.state,
-    sealer: sealers(config),
+    sealer,
+    session,
     metrics,
     audit: createAudit(config.logger, config.observability.auditSecret ?? config.clientSecret),
   };
   const extra: Closable[] = [];
   let closing: Promise<void> | undefined;
   return {
-    router: lifecycleRouter(deps),
+    router: lifecycleRouter(deps, session),
     ipLimit: limits.ip,
-    requireAuth: protect,
+    requireAuth: (options) => protect(options),
     keys,
     revocations,
     config,
@@ -268,7 +301,24 @@ function sealers(config: GatewayConfig): (purpose: string) => Sealer {
   };
 }
 
-function lifecycleRouter(deps: RouteDeps): Router {
+/** requireAuth for bearer tokens, and the session cookie when asked for. */
+function protectWith(
+  protect: ProtectOptions,
+  verifier: TokenVerifier,
+  session: SessionRuntime | undefined,
+  reporting: RejectionReporting,
+): RequestHandler {
+  const bearer = requireAuthWith({ verifier, ...reporting });
+  if (protect.cookies !== true) return bearer;
+  if (session === undefined) {
+    throw new ConfigError(
+      "requireAuth({cookies: true}) needs browser sessions: pass the session option (and sessionSecret) to createGateway.",
+    );
+  }
+  return cookieOrBearer(session, verifier, protect.tokenUse, bearer, concluder(reporting));
+}
+
+function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): Router {
   const router = express.Router();
   const { limits } = deps;
   router.use(lifecycleOutcomes(deps.metrics)); // first: refusals are outcomes too
@@ -278,11 +328,13 @@ function lifecycleRouter(deps: RouteDeps): Router {
     next();
   });
   router.use(methodGuard(() => router.stack)); // 405 before any body is parsed
+  if (session) router.use("/session", sessionCsrfGuard(session)); // before any body parsing
   router.use(jsonBody());
+  const loginLimits = [limits.account("login"), limits.loginBackoff];
   router.post("/register", limits.account("register"), registerRoute(deps));
   router.post("/confirm", limits.account("confirm"), confirmRoute(deps));
   router.post("/confirm/resend", limits.account("resend"), resendRoute(deps));
-  router.post("/login", limits.account("login"), limits.loginBackoff, loginRoute(deps));
+  router.post("/login", ...loginLimits, loginRoute(deps));
   router.post("/login/challenge", challengeRoute(deps));
   router.post("/refresh", refreshRoute(deps));
   router.post("/logout", ...logoutRoute(deps));
@@ -294,6 +346,7 @@ function lifecycleRouter(deps: RouteDeps): Router {
   router.post("/password/reset", limits.account("reset"), resetRoute(deps));
   router.post("/password/change", ...changePasswordRoute(deps));
   router.post("/account/delete", ...deleteAccountRoute(deps));
+  if (session) addSessionRoutes(router, deps, session, loginLimits);
   router.use(createErrorHandler(deps.logger));
   return router;
 }

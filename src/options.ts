@@ -12,6 +12,7 @@ import {
   type ObservabilityConfig,
   type ObservabilityOptions,
 } from "./observability/options";
+import { resolveSessionOptions, type SessionConfig, type SessionOptions } from "./session/options";
 import { MIN_SECRET_LENGTH } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
@@ -188,6 +189,12 @@ export interface GatewayOptions {
    * (local mode), off otherwise.
    */
   adminSignUpRepair?: boolean;
+  /**
+   * Browser sessions (backend-for-frontend cookies): `true` or {@link SessionOptions} adds the
+   * `/session/*` routes to the router and lets `requireAuth({cookies: true})` accept the session
+   * cookie. Requires `sessionSecret`. Default off.
+   */
+  session?: boolean | SessionOptions;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -225,6 +232,8 @@ export interface GatewayConfig {
   observability: ObservabilityConfig;
   redis: RedisConfig | undefined;
   adminSignUpRepair: boolean;
+  /** Browser sessions, when turned on. */
+  session: SessionConfig | undefined;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -292,6 +301,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     adminSignUpRepair:
       o.adminSignUpRepair ??
       (loginFlow === "ADMIN_USER_PASSWORD_AUTH" || o.credentials !== undefined),
+    session: browserSessions(o),
   };
 }
 
@@ -308,6 +318,15 @@ function signInOptions(value: Partial<SignInOptions> | undefined, loginFlow: Log
     );
   }
   return options;
+}
+
+/** Browser sessions, checked against the secret and refresh-token lifetime they depend on. */
+function browserSessions(o: GatewayOptions): SessionConfig | undefined {
+  if (o.session === undefined || o.session === false) return undefined;
+  return resolveSessionOptions(o.session, {
+    sessionSecrets: sessionSecrets(o.sessionSecret),
+    refreshTokenMaxSeconds: o.refreshTokenMaxSeconds ?? 30 * 86_400,
+  });
 }
 
 function sessionSecrets(

@@ -8,6 +8,8 @@ import { createGateway, type Gateway } from "./gateway";
 import type { LocalCognito } from "./local/emulator";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
+import { localSessionSecret } from "./local/session-secret";
+import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { createPrometheusMetrics } from "./observability/metrics";
 import { startMetricsServer, type MetricsServer } from "./observability/server";
@@ -47,6 +49,11 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   // Local mode in production is refused before anything starts.
   assertNoEmulatorKeyOutsideLocal({ mode: config.mode, nodeEnv: config.nodeEnv, kids: [] });
+  if (config.servePage && config.gateway.session === undefined) {
+    throw new ConfigError(
+      "The account page signs in with browser sessions: set SESSION_SECRET (and keep SESSIONS on), or SERVE_PAGE=false.",
+    );
+  }
   const local =
     config.mode === "local" && config.local.url === undefined
       ? await startLocal(config, logger)
@@ -197,6 +204,12 @@ async function connectShared(
   return link;
 }
 
+/** Local mode with sessions and no SESSION_SECRET: a secret generated once in the data folder. */
+function localSecret(config: ServerConfig): Pick<GatewayOptions, "sessionSecret"> {
+  if (config.gateway.session === undefined || config.gateway.sessionSecret !== undefined) return {};
+  return { sessionSecret: localSessionSecret(config.local.dataDir) };
+}
+
 function gatewayOptions(config: ServerConfig, local: LocalCognitoLink | undefined): GatewayOptions {
   if (local === undefined) {
     return {
@@ -208,6 +221,7 @@ function gatewayOptions(config: ServerConfig, local: LocalCognitoLink | undefine
   }
   return {
     ...config.gateway,
+    ...localSecret(config),
     userPoolId: local.userPoolId,
     clientId: local.clientId,
     clientSecret: local.clientSecret,

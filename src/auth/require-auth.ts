@@ -80,16 +80,7 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
   if (typeof (verifier as Partial<TokenVerifier> | undefined)?.check !== "function") {
     throw new TypeError("requireAuth: verifier must be a TokenVerifier (createVerifier)");
   }
-  const report = reporter({ onReject, metrics, logger });
-  const conclude = (req: Request, res: Response, next: NextFunction, outcome: VerifyOutcome) => {
-    if (outcome instanceof GatewayError) {
-      if (report !== undefined && outcome instanceof TokenRejection) report(outcome.reason, req);
-      refuse(res, next, outcome);
-      return;
-    }
-    req.auth = outcome;
-    next();
-  };
+  const conclude = concluder({ onReject, metrics, logger });
   return function requireAuthMiddleware(req: Request, res: Response, next: NextFunction): void {
     const token = bearerToken(req);
     let outcome: VerifyOutcome | Promise<VerifyOutcome>;
@@ -111,6 +102,32 @@ export function requireAuth(options: RequireAuthOptions): RequestHandler {
       return;
     }
     conclude(req, res, next, outcome);
+  };
+}
+
+/** What ends an authenticated request: admit it with its claims, or refuse it. */
+export type Conclude = (
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  outcome: VerifyOutcome,
+) => void;
+
+/**
+ * Admits the request with its claims, or refuses it with the RFC 6750 challenge after telling
+ * `reporting` the coded reason. Shared with cookie authentication (src/session), so both answer
+ * and report alike.
+ */
+export function concluder(reporting: RejectionReporting): Conclude {
+  const report = reporter(reporting);
+  return function conclude(req, res, next, outcome) {
+    if (outcome instanceof GatewayError) {
+      if (report !== undefined && outcome instanceof TokenRejection) report(outcome.reason, req);
+      refuse(res, next, outcome);
+      return;
+    }
+    req.auth = outcome;
+    next();
   };
 }
 

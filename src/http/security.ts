@@ -37,20 +37,36 @@ export function securityHeaders(): RequestHandler[] {
 }
 
 /**
- * CORS for an explicit list of origins (none by default: same-origin only). Credentials are
- * not allowed: the contract uses bearer tokens, never cookies.
+ * CORS for explicit lists of origins (none by default: same-origin only). `origins` may call with
+ * bearer tokens, without credentials. `credentialed` origins (browser sessions on another origin)
+ * may also send cookies, with the `X-CSRF` header; a wildcard is never accepted for them.
  */
-export function corsFor(origins: readonly string[]): RequestHandler | undefined {
-  if (origins.length === 0) return undefined;
+export function corsFor(
+  origins: readonly string[],
+  credentialed: ReadonlySet<string> = new Set(),
+): RequestHandler | undefined {
+  if (origins.length === 0 && credentialed.size === 0) return undefined;
   const allowed = new Set(origins);
-  return cors({
-    origin: (origin, callback) => {
-      callback(null, origin !== undefined && allowed.has(origin));
-    },
+  const common = {
     methods: ["GET", "POST"],
-    allowedHeaders: ["Content-Type", "Authorization", "X-Request-Id", "X-Cognito-Encoded-Data"],
     exposedHeaders: ["Retry-After", "WWW-Authenticate", "X-Request-Id"],
-    credentials: false,
     maxAge: 600,
+  };
+  const bearerOnly = {
+    ...common,
+    origin: true,
+    allowedHeaders: ["Content-Type", "Authorization", "X-Request-Id", "X-Cognito-Encoded-Data"],
+    credentials: false,
+  };
+  const withCookies = {
+    ...bearerOnly,
+    allowedHeaders: [...bearerOnly.allowedHeaders, "X-CSRF"],
+    credentials: true,
+  };
+  return cors((req, callback) => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && credentialed.has(origin)) callback(null, withCookies);
+    else if (origin !== undefined && allowed.has(origin)) callback(null, bearerOnly);
+    else callback(null, { ...common, origin: false });
   });
 }

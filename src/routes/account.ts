@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { bearerToken } from "../auth/require-auth";
 import type { CognitoClaims } from "../auth/verifier";
 import type { IssuedTokens } from "../cognito/adapter";
@@ -6,6 +6,8 @@ import { GatewayError, isGatewayError } from "../errors";
 import { passwordProblems } from "../http/password-policy";
 import { requestLogger } from "../http/request-log";
 import { changePasswordBody, deleteAccountBody, parseBody } from "../http/schemas";
+import { sessionToken } from "../session/require-session";
+import { startSession } from "../session/routes";
 import { callCognito, type RouteDeps } from "./deps";
 import { afterCutoff, endEarlierSessions } from "./end-sessions";
 
@@ -14,6 +16,8 @@ interface Caller {
   claims: CognitoClaims;
   accessToken: string;
   email: string;
+  /** Authenticated by the browser-session cookie (not a bearer token): answer with cookies. */
+  viaCookie: boolean;
 }
 
 /**
@@ -44,20 +48,38 @@ export function changePasswordRoute(deps: RouteDeps): RequestHandler[] {
       const cutoff = await endEarlierSessions(deps, req, ended, "password_changed");
       await afterCutoff(deps, cutoff);
       const fresh = await freshSession(deps, req, caller.email, body.newPassword);
-      if (fresh === undefined) {
-        res.status(204).end();
-        return;
-      }
-      res.status(200).json({
-        accessToken: fresh.accessToken,
-        idToken: fresh.idToken,
-        refreshToken: fresh.refreshToken,
-        expiresIn: fresh.expiresIn,
-        tokenType: "Bearer",
-        username: fresh.username,
-      });
+      await answerChange(deps, req, res, caller, fresh);
     },
   ];
+}
+
+/**
+ * The answer to a password change: the fresh session (as a login answers, or in fresh cookies
+ * when a session cookie authenticated the change), else 204 and, for a browser, cleared cookies.
+ */
+async function answerChange(
+  deps: RouteDeps,
+  req: Request,
+  res: Response,
+  caller: Caller,
+  fresh: (IssuedTokens & { refreshToken: string }) | undefined,
+): Promise<void> {
+  const session = caller.viaCookie ? deps.session : undefined;
+  if (fresh === undefined) {
+    await session?.keeper.end(req, res, req.baseUrl);
+    res.status(204).end();
+  } else if (session !== undefined) {
+    res.status(200).json(await startSession(session, req, res, fresh));
+  } else {
+    res.status(200).json({
+      accessToken: fresh.accessToken,
+      idToken: fresh.idToken,
+      refreshToken: fresh.refreshToken,
+      expiresIn: fresh.expiresIn,
+      tokenType: "Bearer",
+      username: fresh.username,
+    });
+  }
 }
 
 /**
@@ -86,6 +108,7 @@ export function deleteAccountRoute(deps: RouteDeps): RequestHandler[] {
       const account = { ...proven, username: usernameOf(caller.claims) };
       await endEarlierSessions(deps, req, account, "account_deleted");
       await callCognito("delete", deps, req, () => deps.cognito.deleteUser(caller.accessToken));
+      if (caller.viaCookie) await deps.session?.keeper.end(req, res, req.baseUrl);
       res.status(204).end();
     },
   ];
@@ -97,13 +120,14 @@ export function deleteAccountRoute(deps: RouteDeps): RequestHandler[] {
  */
 async function verifiedCaller(deps: RouteDeps, req: Request): Promise<Caller> {
   const claims = req.auth;
-  const accessToken = bearerToken(req);
+  const bearer = bearerToken(req);
+  const accessToken = bearer ?? sessionToken(req);
   if (claims === undefined || accessToken === undefined) throw new GatewayError("invalid_token");
   const result = await callCognito("bearer_account", deps, req, () =>
     deps.cognito.accountEmail(accessToken),
   );
   if (!("value" in result)) throw new GatewayError("invalid_token");
-  return { claims, accessToken, email: result.value };
+  return { claims, accessToken, email: result.value, viaCookie: bearer === undefined };
 }
 
 /**

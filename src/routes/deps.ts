@@ -9,6 +9,7 @@ import type { Logger } from "../logger";
 import type { Audit } from "../observability/audit";
 import type { Metrics } from "../observability/metrics";
 import type { GatewayConfig } from "../options";
+import type { SessionRuntime } from "../session/routes";
 import type { Sealer } from "../session/seal";
 import type { StateStore } from "../stores/state";
 import { outcomeError, outcomeOf, type LifecycleRoute } from "./outcomes";
@@ -37,6 +38,8 @@ export interface RouteDeps {
    * known: `deps.audit("password_changed", { username }, req)`; events in AUDIT_EVENTS.
    */
   audit: Audit;
+  /** Browser sessions, when on: routes a session cookie authenticated answer with cookies too. */
+  session?: SessionRuntime | undefined;
 }
 
 /**

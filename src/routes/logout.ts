@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { bearerToken } from "../auth/require-auth";
 import type { CognitoClaims } from "../auth/verifier";
 import { requestLogger } from "../http/request-log";
@@ -16,7 +16,6 @@ import { refreshTokenId } from "./refresh";
  * the answer is 204 either way.
  */
 export function logoutRoute(deps: RouteDeps): RequestHandler[] {
-  const { clock } = deps.config;
   return [
     deps.requireAccess,
     async function logout(req, res) {
@@ -25,35 +24,53 @@ export function logoutRoute(deps: RouteDeps): RequestHandler[] {
       const accessToken = bearerToken(req);
       if (claims === undefined || accessToken === undefined)
         throw new GatewayError("invalid_token");
-      const cutoffSec = Math.floor(clock.now() / 1000);
-      await revokeLocally(deps, claims, cutoffSec, body.refreshToken);
-      deps.audit(
-        "logged_out",
-        { username: claims.username ?? claims["cognito:username"] ?? claims.sub },
-        req,
-      );
-      const log = requestLogger(deps.logger, req);
-      await Promise.all([
-        quietly(log, "GlobalSignOut", () => deps.cognito.globalSignOut(accessToken)),
-        body.refreshToken === undefined
-          ? undefined
-          : quietly(log, "RevokeToken", () =>
-              deps.cognito.revokeRefreshToken(body.refreshToken ?? ""),
-            ),
-        // Answer in the next second, so tokens from a sign-in after the 204 (iat > cutoff) are
-        // never caught by the cutoff, which must include the current second.
-        deps.sleep(1000 - (clock.now() % 1000)),
-      ]);
+      await signOut(deps, req, { claims, accessToken, refreshToken: body.refreshToken });
       res.status(204).end();
     },
   ];
 }
 
+/** What {@link signOut} ends. */
+export interface SignOutTarget {
+  /** Claims of the session's access token (from a verified token, or a sealed session cookie). */
+  claims: Pick<CognitoClaims, "sub" | "exp" | "jti" | "origin_jti" | "username">;
+  accessToken: string;
+  /** Revoked at Cognito and here, when the caller has it. */
+  refreshToken?: string | undefined;
+  /** Revocation id of a refresh token the caller cannot present (revoked here). */
+  refreshId?: string | undefined;
+}
+
+/**
+ * Ends a session for real: local revocation first (so it holds when Cognito is down), then
+ * Cognito's global sign-out and refresh-token revocation, whose failures are logged only. Resolves
+ * in the second after the cutoff. Shared by `/logout` and `/session/logout`.
+ */
+export async function signOut(deps: RouteDeps, req: Request, target: SignOutTarget): Promise<void> {
+  const { clock } = deps.config;
+  const cutoffSec = Math.floor(clock.now() / 1000);
+  const refreshId =
+    target.refreshToken === undefined ? target.refreshId : refreshTokenId(target.refreshToken);
+  await revokeLocally(deps, target.claims, cutoffSec, refreshId);
+  deps.audit("logged_out", { username: target.claims.username ?? target.claims.sub }, req);
+  const log = requestLogger(deps.logger, req);
+  const { accessToken, refreshToken } = target;
+  await Promise.all([
+    quietly(log, "GlobalSignOut", () => deps.cognito.globalSignOut(accessToken)),
+    refreshToken === undefined
+      ? undefined
+      : quietly(log, "RevokeToken", () => deps.cognito.revokeRefreshToken(refreshToken)),
+    // Answer in the next second, so tokens from a sign-in after the answer (iat > cutoff) are
+    // never caught by the cutoff, which must include the current second.
+    deps.sleep(1000 - (clock.now() % 1000)),
+  ]);
+}
+
 async function revokeLocally(
   deps: RouteDeps,
-  claims: CognitoClaims,
+  claims: SignOutTarget["claims"],
   cutoffSec: number,
-  refreshToken: string | undefined,
+  refreshId: string | undefined,
 ): Promise<void> {
   const { revocations, config } = deps;
   const sessionEnd = cutoffSec + config.sessionMaxSeconds;
@@ -65,11 +82,8 @@ async function revokeLocally(
       ? undefined
       : revocations.revokeToken(claims.origin_jti, Math.max(claims.exp, sessionEnd)),
     revocations.revokeSubject(claims.sub, cutoffSec, sessionEnd),
-    refreshToken === undefined
+    refreshId === undefined
       ? undefined
-      : revocations.revokeToken(
-          refreshTokenId(refreshToken),
-          cutoffSec + config.refreshTokenMaxSeconds,
-        ),
+      : revocations.revokeToken(refreshId, cutoffSec + config.refreshTokenMaxSeconds),
   ]);
 }

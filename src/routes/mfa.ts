@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from "express";
 import { bearerToken } from "../auth/require-auth";
+import { sessionToken } from "../session/require-session";
 import { otpauthUri } from "../cognito/challenges";
 import { GatewayError } from "../errors";
 import { mfaDisableBody, mfaVerifyBody, parseBody } from "../http/schemas";
@@ -8,7 +9,7 @@ import { signInKit } from "./sign-in";
 
 /** The verified caller: access token and internal username. */
 function caller(req: Request): { accessToken: string; username: string } {
-  const accessToken = bearerToken(req);
+  const accessToken = bearerToken(req) ?? sessionToken(req);
   const claims = req.auth;
   const username = claims?.username ?? claims?.["cognito:username"];
   if (accessToken === undefined || typeof username !== "string") {

@@ -34,14 +34,6 @@ describe("account page in Chromium", () => {
     const page = await context.newPage();
     const seen = await watch(page, url);
     const email = `browser+${Date.now()}@example.com`;
-    const tokens: { accessToken?: string } = {};
-    page.on("response", (response) => {
-      if (new URL(response.url()).pathname.endsWith("/auth/login") && response.status() === 200) {
-        void response.json().then((body: { accessToken?: string }) => {
-          tokens.accessToken = body.accessToken;
-        });
-      }
-    });
 
     const answer = await page.goto(`${url}/`);
     expect(answer?.status()).toBe(200);
@@ -82,13 +74,13 @@ describe("account page in Chromium", () => {
     const logInButton = logIn.getByRole("button", { name: "Log in", exact: true });
     await expect(logIn.getByLabel("Email", { exact: true }).inputValue()).resolves.toBe(email);
     await logIn.getByLabel("Password", { exact: true }).fill("Wrong-Pw1!");
-    expect(await press(page, logInButton, "/login")).toBe(401);
+    expect(await press(page, logInButton, "/session/login")).toBe(401);
     const wrongPassword = await logIn.getByRole("alert").textContent();
     await shot(page, "04-wrong-password");
 
     await logIn.getByLabel("Email", { exact: true }).fill(`nobody+${Date.now()}@example.com`);
     await logIn.getByLabel("Password", { exact: true }).fill(PASSWORD);
-    expect(await press(page, logInButton, "/login")).toBe(401);
+    expect(await press(page, logInButton, "/session/login")).toBe(401);
     const unknownAddress = await logIn.getByRole("alert").textContent();
     expect(wrongPassword).toBe(WRONG_CREDENTIALS);
     expect(unknownAddress).toBe(wrongPassword);
@@ -107,18 +99,28 @@ describe("account page in Chromium", () => {
     await expect(logIn.isHidden()).resolves.toBe(true);
     await shot(page, "05-signed-in");
 
-    // Tokens live in memory only: nothing in web storage or cookies.
+    // Tokens stay with the gateway: only HttpOnly cookies, nothing scripts can read.
     const stored = await page.evaluate(() => [
       window.localStorage.length,
       window.sessionStorage.length,
       document.cookie,
     ]);
     expect(stored).toEqual([0, 0, ""]);
-    expect(await context.cookies()).toEqual([]);
+    const cookies = await context.cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly])).toEqual(
+      expect.arrayContaining([
+        ["cg-session", true],
+        ["cg-refresh", true],
+      ]),
+    );
 
     // Refresh.
     expect(
-      await press(page, account.getByRole("button", { name: "Refresh", exact: true }), "/refresh"),
+      await press(
+        page,
+        account.getByRole("button", { name: "Refresh", exact: true }),
+        "/session/refresh",
+      ),
     ).toBe(200);
     await expect(account.getByRole("status").textContent()).resolves.toBe(
       "Your session is refreshed.",
@@ -133,17 +135,20 @@ describe("account page in Chromium", () => {
       page.evaluate(() => document.documentElement.scrollWidth),
     ).resolves.toBeLessThanOrEqual(375);
 
-    // Log out: back to the forms, and the server no longer accepts the access token.
+    // Log out: back to the forms, and the old cookies no longer open a session.
     expect(
-      await press(page, account.getByRole("button", { name: "Log out", exact: true }), "/logout"),
+      await press(
+        page,
+        account.getByRole("button", { name: "Log out", exact: true }),
+        "/session/logout",
+      ),
     ).toBe(204);
     await expect(logIn.getByRole("status").textContent()).resolves.toBe("You have logged out.");
     await expect(account.isHidden()).resolves.toBe(true);
     await shot(page, "08-mobile-logged-out");
-    expect(tokens.accessToken).toEqual(expect.any(String));
-    const me = await fetch(`${url}/auth/me`, {
-      headers: { Authorization: `Bearer ${tokens.accessToken ?? ""}` },
-    });
+    expect(await context.cookies()).toEqual([]);
+    const replayed = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const me = await fetch(`${url}/auth/me`, { headers: { cookie: replayed } });
     expect(me.status).toBe(401);
 
     await page.setViewportSize({ width: 1280, height: 900 });

@@ -30,7 +30,7 @@ describe("two-step sign-in on the account page in Chromium", () => {
     const login = page.getByRole("region", { name: "Log in", exact: true });
     await login.getByLabel("Email").fill(email);
     await login.getByLabel("Password").fill(password);
-    return press(page, login.getByRole("button", { name: "Log in" }), "/auth/login");
+    return press(page, login.getByRole("button", { name: "Log in" }), "/auth/session/login");
   }
 
   test("enrol an authenticator app, sign in with its code, turn it off", async () => {
@@ -54,7 +54,7 @@ describe("two-step sign-in on the account page in Chromium", () => {
     ).toBe(204);
     await account.getByText(/Two-step sign-in is on/).waitFor();
 
-    await press(page, account.getByRole("button", { name: "Log out" }), "/auth/logout");
+    await press(page, account.getByRole("button", { name: "Log out" }), "/auth/session/logout");
     expect(await logIn(page, email, LOCAL_PASSWORD)).toBe(200);
     const challenge = page.getByRole("region", { name: "Finish signing in" });
     await challenge.getByText(/authenticator app/).waitFor();
@@ -64,7 +64,7 @@ describe("two-step sign-in on the account page in Chromium", () => {
       await press(
         page,
         challenge.getByRole("button", { name: "Continue" }),
-        "/auth/login/challenge",
+        "/auth/session/login/challenge",
       ),
     ).toBe(200);
     await account.waitFor();
@@ -101,7 +101,7 @@ describe("two-step sign-in on the account page in Chromium", () => {
       await press(
         page,
         challenge.getByRole("button", { name: "Continue" }),
-        "/auth/login/challenge",
+        "/auth/session/login/challenge",
       ),
     ).toBe(400);
     await challenge.getByLabel("New password").fill("Br4nd-new-Pw!");
@@ -109,7 +109,7 @@ describe("two-step sign-in on the account page in Chromium", () => {
       await press(
         page,
         challenge.getByRole("button", { name: "Continue" }),
-        "/auth/login/challenge",
+        "/auth/session/login/challenge",
       ),
     ).toBe(200);
     await shot(page, "mfa-03-new-password-done");
