@@ -203,7 +203,7 @@ describe("one source of truth per option", () => {
     ["SESSION_MAX_SECONDS", "60", { sessionMaxSeconds: 60 }],
     ["RATE_LIMIT_IP_MAX", "0", { rateLimit: { ipMax: 0 } }],
     ["PASSWORD_MIN_LENGTH", "5", { passwordPolicy: { minLength: 5 } }],
-    ["TOKEN_CACHE_MAX_BYTES", "10", { tokenCache: { maxBytes: 10 } }],
+    ["TOKEN_CACHE_MAX_BYTES", "0", { tokenCache: { maxBytes: 0 } }],
   ] as const)("bounds %s=%s and the option alike", (variable, value, option) => {
     const fromEnv = configError(() =>
       loadConfig({ COGNITO_USER_POOL_ID: "eu-west-1_AbC", [variable]: value }),

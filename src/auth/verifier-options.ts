@@ -67,7 +67,7 @@ export const CLOCK_SKEW_RULE: NumberRule = Object.freeze({ default: 5, min: 0, m
 /** Bounds of the verified-token cache. */
 export const CACHE_RULES = Object.freeze({
   maxEntries: { default: 10_000, min: 1, max: 10_000_000, integer: true },
-  maxBytes: { default: 16 * 1024 * 1024, min: 1024, max: 2 ** 31, integer: true },
+  maxBytes: { default: 16 * 1024 * 1024, min: 1, max: 2 ** 31, integer: true },
 } satisfies Record<keyof VerifierCacheOptions, NumberRule>);
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = CLOCK_SKEW_RULE.default;

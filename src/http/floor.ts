@@ -7,7 +7,7 @@ import type { NumberRule } from "../option-rules";
  * latency for the floored calls; {@link LOCAL_RESPONSE_FLOOR_MS} above the embedded emulator's.
  */
 export const FLOOR_RULES = Object.freeze({
-  responseFloorMs: { default: 800, min: 0, max: 10_000, integer: true },
+  responseFloorMs: { default: 800, min: 0, max: 600_000, integer: true },
   responseJitterMs: { default: 40, min: 0, max: 1000, integer: true },
 } satisfies Record<string, NumberRule>);
 
