@@ -224,6 +224,6 @@ describe("refresh-token rotation", () => {
         clientSecret: CLIENT_SECRET,
         signIn: { refreshRotaton: true } as never,
       }),
-    ).toThrow(/did you mean signIn.refreshRotation/);
+    ).toThrow(/did you mean "signIn.refreshRotation"/);
   });
 });
