@@ -12,7 +12,11 @@ import type { GatewayOptions } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
 import { SIGN_IN_RULES, type SignInOptions } from "./routes/sign-in-options";
 import { resolveAllowedHosts } from "./http/hosts";
-import { METRICS_PORT_RULE, resolveMetricsListener, type MetricsListener } from "./observability/options";
+import {
+  METRICS_PORT_RULE,
+  resolveMetricsListener,
+  type MetricsListener,
+} from "./observability/options";
 import { SHUTDOWN_TIMEOUT_RULE } from "./shutdown";
 import { REDIS_FAILURE_MODES, REDIS_RULES, type RedisOptions } from "./stores/redis-options";
 import { SAME_SITE_VALUES, SESSION_STORE_MODES, type SessionOptions } from "./session/options";

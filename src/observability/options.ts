@@ -102,7 +102,11 @@ export function resolveMetricsListener(options: MetricsListenerOptions = {}): Me
   refuseUnknownKeys(options, ["port", "host"], "metrics.");
   const host = options.host ?? DEFAULT_METRICS_HOST;
   if (typeof host !== "string" || host.trim() === "") {
-    throw new ConfigError("malformed", "metrics.host", "metrics.host must be a host name or address.");
+    throw new ConfigError(
+      "malformed",
+      "metrics.host",
+      "metrics.host must be a host name or address.",
+    );
   }
   return { port: numberOption(options.port, METRICS_PORT_RULE, "metrics.port"), host };
 }

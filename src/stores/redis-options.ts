@@ -146,16 +146,28 @@ function parseRedisUrl(value: unknown): URL {
     throw new ConfigError("malformed", "redis.url", `${hint} (it is not a URL).`);
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new ConfigError("malformed", "redis.url", `${hint} (the scheme must be redis: or rediss:).`);
+    throw new ConfigError(
+      "malformed",
+      "redis.url",
+      `${hint} (the scheme must be redis: or rediss:).`,
+    );
   }
   if (url.hostname === "") {
     throw new ConfigError("malformed", "redis.url", `${hint} (the host is missing).`);
   }
   if (!/^(\/\d{0,2})?$/.test(url.pathname)) {
-    throw new ConfigError("malformed", "redis.url", `${hint} (the path may only be a database number).`);
+    throw new ConfigError(
+      "malformed",
+      "redis.url",
+      `${hint} (the path may only be a database number).`,
+    );
   }
   if (url.search !== "" || url.hash !== "") {
-    throw new ConfigError("malformed", "redis.url", `${hint} (no query or fragment: use the REDIS_* settings).`);
+    throw new ConfigError(
+      "malformed",
+      "redis.url",
+      `${hint} (no query or fragment: use the REDIS_* settings).`,
+    );
   }
   return url;
 }
