@@ -3,6 +3,7 @@ import { ConfigError } from "../src/errors";
 import { resolveGatewayOptions, type GatewayOptions } from "../src/options";
 import { createVerifier, StaticKeyStore } from "../src/auth";
 import { jwksOf, testKey } from "./auth/helpers";
+import { configError } from "./helpers/config-error";
 import { mockedGateway } from "./helpers/mocked-gateway";
 
 describe("loadConfig", () => {
@@ -26,17 +27,26 @@ describe("loadConfig", () => {
   });
 
   it.each([
-    ["PORT", "70000"],
-    ["PORT", "abc"],
-    ["COGNITO_LOGIN_FLOW", "SRP"],
-    ["RATE_LIMIT", "maybe"],
-    ["SERVE_PAGE", "perhaps"],
-    ["BASE_PATH", "auth/"],
-    ["LOCAL_CONFIRMATION_CODE", "12ab"],
-    ["CLOCK_SKEW_SECONDS", "3600"],
-  ])("rejects %s=%s with a ConfigError naming it", (name, value) => {
-    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ [name]: value })).toThrow(name);
+    ["PORT", "70000", "out_of_range"],
+    ["PORT", "abc", "malformed"],
+    ["COGNITO_LOGIN_FLOW", "SRP", "malformed"],
+    ["RATE_LIMIT", "maybe", "malformed"],
+    ["SERVE_PAGE", "perhaps", "malformed"],
+    ["BASE_PATH", "auth/", "malformed"],
+    ["LOCAL_CONFIRMATION_CODE", "12ab", "malformed"],
+    ["CLOCK_SKEW_SECONDS", "3600", "out_of_range"],
+    ["ALLOWED_HOSTS", "https://api.example.com", "malformed"],
+    ["METRICS_PORT", "65536", "out_of_range"],
+    ["SHUTDOWN_TIMEOUT_MS", "-1", "out_of_range"],
+    ["SESSIONS", "maybe", "malformed"],
+    ["SESSION_SAME_SITE", "strict", "malformed"],
+    ["SESSION_STORE", "cookie", "malformed"],
+  ])("rejects %s=%s as %s, naming the variable", (name, value, reason) => {
+    expect(configError(() => loadConfig({ [name]: value }))).toMatchObject({
+      reason,
+      option: name,
+      code: "invalid_config",
+    });
   });
 
   it("journals revocations to .local/state unless LOCAL_STATE_DIR says otherwise", () => {
@@ -48,9 +58,11 @@ describe("loadConfig", () => {
   it("takes LOCAL_COGNITO_URL in local mode only", () => {
     const url = "http://127.0.0.1:9229";
     expect(loadConfig({ LOCAL_COGNITO_URL: url }).local.url).toBe(url);
-    expect(() =>
-      loadConfig({ LOCAL_COGNITO_URL: url, COGNITO_USER_POOL_ID: "eu-west-1_AbC" }),
-    ).toThrow(/LOCAL_COGNITO_URL/);
+    expect(
+      configError(() =>
+        loadConfig({ LOCAL_COGNITO_URL: url, COGNITO_USER_POOL_ID: "eu-west-1_AbC" }),
+      ),
+    ).toMatchObject({ reason: "conflict", option: "LOCAL_COGNITO_URL" });
   });
 
   it("turns every rate limit off with RATE_LIMIT=off", () => {
@@ -70,13 +82,18 @@ describe("resolveGatewayOptions", () => {
   const base = { userPoolId: "eu-west-1_AbCdEf123", clientId: "client", clientSecret: "secret" };
 
   it.each([
-    ["a missing client id", { ...base, clientId: "" }, /COGNITO_CLIENT_ID/],
-    ["a missing secret", { ...base, clientSecret: " " }, /COGNITO_CLIENT_SECRET/],
-    ["a malformed pool id", { ...base, userPoolId: "AbCdEf123" }, /<region>_<id>/],
-    ["a forbidden context header", { ...base, contextHeaders: ["Cookie"] }, /cookie/],
-    ["a negative floor", { ...base, responseFloorMs: -1 }, /responseFloorMs/],
-  ])("fails on %s with a message that says what to do", (_label, options, message) => {
-    expect(() => resolveGatewayOptions(options)).toThrow(message);
+    ["a missing client id", { ...base, clientId: "" }, "missing", "clientId"],
+    ["a missing secret", { ...base, clientSecret: " " }, "missing", "clientSecret"],
+    ["a malformed pool id", { ...base, userPoolId: "AbCdEf123" }, "malformed", "userPoolId"],
+    [
+      "a forbidden context header",
+      { ...base, contextHeaders: ["Cookie"] },
+      "insecure",
+      "contextHeaders",
+    ],
+    ["a negative floor", { ...base, responseFloorMs: -1 }, "out_of_range", "responseFloorMs"],
+  ])("fails on %s with a coded reason naming the option", (_label, options, reason, option) => {
+    expect(configError(() => resolveGatewayOptions(options))).toMatchObject({ reason, option });
   });
 
   it("derives region and issuer and never mutates the caller's object", () => {
@@ -99,21 +116,20 @@ describe("SESSION_SECRET", () => {
     expect(config.gateway.sessionSecret).toEqual(["n".repeat(32), "o".repeat(32), "p".repeat(32)]);
   });
   it("refuses a previous secret without a current one", () => {
-    expect(() => loadConfig({ ...base, SESSION_SECRET_PREVIOUS: "o".repeat(32) })).toThrow(
-      ConfigError,
-    );
+    expect(
+      configError(() => loadConfig({ ...base, SESSION_SECRET_PREVIOUS: "o".repeat(32) })),
+    ).toMatchObject({ reason: "conflict", option: "SESSION_SECRET_PREVIOUS" });
   });
 });
 
 describe("sessionSecret option", () => {
   const required = { userPoolId: "eu-west-1_AbCdEf123", clientId: "c", clientSecret: "s" };
   it("refuses a secret shorter than 32 characters, current or previous", () => {
-    expect(() => resolveGatewayOptions({ ...required, sessionSecret: "short" })).toThrow(
-      ConfigError,
-    );
-    expect(() =>
-      resolveGatewayOptions({ ...required, sessionSecret: ["x".repeat(32), "short"] }),
-    ).toThrow(ConfigError);
+    for (const sessionSecret of ["short", ["x".repeat(32), "short"]]) {
+      expect(
+        configError(() => resolveGatewayOptions({ ...required, sessionSecret })),
+      ).toMatchObject({ reason: "out_of_range", option: "sessionSecret" });
+    }
   });
   it("keeps the current secret first", () => {
     const config = resolveGatewayOptions({
@@ -127,7 +143,10 @@ describe("sessionSecret option", () => {
 describe("REDIS_* variables", () => {
   it("leave the shared state off without REDIS_URL, and refuse its settings alone", () => {
     expect(loadConfig({}).gateway.redis).toBeUndefined();
-    expect(() => loadConfig({ REDIS_FAILURE: "closed" })).toThrow("REDIS_FAILURE needs REDIS_URL");
+    expect(configError(() => loadConfig({ REDIS_FAILURE: "closed" }))).toMatchObject({
+      reason: "conflict",
+      option: "REDIS_FAILURE",
+    });
   });
 
   it("map onto the redis option, checked by the gateway's own validation", () => {
@@ -158,32 +177,24 @@ describe("REDIS_* variables", () => {
       allowEviction: false,
       safeUrl: "rediss://gw:***@redis.internal:6380/1",
     });
-    expect(() => loadConfig({ REDIS_URL: "redis://h", REDIS_FAILURE: "maybe" })).toThrow(
-      "REDIS_FAILURE",
-    );
-    expect(() =>
-      resolveGatewayOptions({
-        userPoolId: "eu-west-1_AbC",
-        clientId: "c",
-        clientSecret: "s",
-        redis: { url: "http://h" },
-      }),
-    ).toThrow(ConfigError);
+    expect(
+      configError(() => loadConfig({ REDIS_URL: "redis://h", REDIS_FAILURE: "maybe" })),
+    ).toMatchObject({ reason: "malformed", option: "REDIS_FAILURE" });
+    expect(
+      configError(() =>
+        resolveGatewayOptions({
+          userPoolId: "eu-west-1_AbC",
+          clientId: "c",
+          clientSecret: "s",
+          redis: { url: "http://h" },
+        }),
+      ),
+    ).toMatchObject({ reason: "malformed", option: "redis.url" });
   });
 });
 
 describe("one source of truth per option", () => {
   const base = { userPoolId: "eu-west-1_AbCdEf123", clientId: "client", clientSecret: "secret" };
-
-  function configError(run: () => unknown): ConfigError {
-    try {
-      run();
-    } catch (error) {
-      if (error instanceof ConfigError) return error;
-      throw error;
-    }
-    throw new Error("no ConfigError thrown");
-  }
 
   it("adds no defaults of its own when mapping the environment", () => {
     const config = loadConfig({ COGNITO_USER_POOL_ID: "eu-west-1_AbC" });
