@@ -7,6 +7,9 @@ import { ConfigError } from "./errors";
 import { FLOOR_RULES, LOCAL_RESPONSE_FLOOR_MS } from "./http/floor";
 import { MIN_LENGTH_RULE, type PasswordPolicy } from "./http/password-policy";
 import { RATE_LIMIT_RULES, type RateLimitOptions } from "./http/rate-limit-options";
+import type { LocalMfa } from "./local/challenges";
+import { LOCAL_MFA_MODES, LOCAL_REFRESH_GRACE_RULE } from "./local/options";
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger";
 import { numberOption, type NumberRule } from "./option-rules";
 import type { GatewayOptions } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
@@ -58,9 +61,9 @@ export interface ServerConfig {
     /** LOCAL_COGNITO_URL: a shared emulator (`npm run local:cognito`) instead of an embedded one. */
     url?: string;
     /** `LOCAL_MFA`: MFA of the seeded pool. */
-    mfa: "off" | "optional" | "on";
+    mfa?: LocalMfa;
     /** `LOCAL_REFRESH_GRACE_SECONDS`: how long a rotated-out refresh token still works. */
-    refreshGraceSeconds: number;
+    refreshGraceSeconds?: number;
   };
   /** The `/metrics` listener (METRICS_PORT, METRICS_HOST), or undefined when metrics are off. */
   metrics: MetricsListener | undefined;
@@ -86,7 +89,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
     port: e.int("PORT", SERVER_RULES.port) ?? SERVER_RULES.port.default,
     host: e.string("HOST") ?? "127.0.0.1",
     basePath: basePath(e.string("BASE_PATH") ?? DEFAULT_BASE_PATH),
-    logLevel: e.oneOf("LOG_LEVEL", LOG_LEVELS) ?? "info",
+    logLevel: e.oneOf("LOG_LEVEL", LOG_LEVELS) ?? DEFAULT_LOG_LEVEL,
     trustProxy: trustProxy(e.string("TRUST_PROXY")),
     corsOrigins: e.list("CORS_ORIGINS") ?? [],
     allowedHosts: resolveAllowedHosts(e.list("ALLOWED_HOSTS"), "ALLOWED_HOSTS"),
@@ -129,10 +132,8 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       dataDir: e.string("LOCAL_DATA_DIR"),
       fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
       url: localCognitoUrl(e.string("LOCAL_COGNITO_URL"), mode),
-      mfa: e.oneOf("LOCAL_MFA", ["off", "optional", "on"]) ?? "off",
-      refreshGraceSeconds:
-        e.int("LOCAL_REFRESH_GRACE_SECONDS", LOCAL_REFRESH_GRACE_RULE) ??
-        LOCAL_REFRESH_GRACE_RULE.default,
+      mfa: e.oneOf("LOCAL_MFA", LOCAL_MFA_MODES),
+      refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", LOCAL_REFRESH_GRACE_RULE),
     }),
     metrics: metricsListener(e),
     shutdownTimeoutMs:
@@ -161,8 +162,6 @@ function metricsListener(e: EnvReader): MetricsListener | undefined {
 const SERVER_RULES = Object.freeze({
   port: { default: 3000, min: 0, max: 65535, integer: true },
 } satisfies Record<string, NumberRule>);
-
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** The variables each limit is read from. */
 const RATE_LIMIT_VARIABLES: Readonly<Record<keyof typeof RATE_LIMIT_RULES, string>> = {
@@ -306,9 +305,6 @@ function browserSessions(e: EnvReader, mode: Mode): SessionOptions | undefined {
     store: e.oneOf("SESSION_STORE", SESSION_STORE_MODES),
   });
 }
-
-/** How long a rotated-out refresh token still works in the emulator, seconds. */
-const LOCAL_REFRESH_GRACE_RULE: NumberRule = { default: 0, min: 0, max: 60, integer: true };
 
 function readProcessEnv(): Env {
   loadDotenv({ quiet: true }); // .env never overrides variables already set

@@ -18,6 +18,7 @@ import { DEFAULT_JWKS_PATH, type GatewayOptions } from "./options";
 import { DEFAULT_CLOCK_SKEW_SECONDS } from "./auth/verifier-options";
 import { JournalRevocationStore } from "./stores/revocation-journal";
 import { drainServer } from "./shutdown";
+import { DEFAULT_SIGN_IN_OPTIONS } from "./routes/sign-in-options";
 
 /** A started standalone gateway. */
 export interface RunningGateway {
@@ -148,9 +149,8 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
   const local = await startLocalCognito({
     ...config.local,
     logger,
-    mfa: config.local.mfa,
-    refreshRotation: config.gateway.signIn?.refreshRotation ?? false,
-    refreshGraceSeconds: config.local.refreshGraceSeconds,
+    refreshRotation:
+      config.gateway.signIn?.refreshRotation ?? DEFAULT_SIGN_IN_OPTIONS.refreshRotation,
   });
   logger.warn(
     { mode: "local", emulator: local.origin, userPoolId: local.userPoolId },

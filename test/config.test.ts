@@ -14,8 +14,8 @@ describe("loadConfig", () => {
     expect(config.port).toBe(3000);
     expect(config.host).toBe("127.0.0.1");
     expect(config.gateway.responseFloorMs).toBe(150);
-    // Unset variables stay absent (the emulator's defaults apply), except local mode's own.
-    expect(config.local).toEqual({ mfa: "off", refreshGraceSeconds: 0 });
+    // Unset variables stay absent: the emulator's defaults apply.
+    expect(config.local).toEqual({});
   });
 
   it("switches to Cognito mode when a pool is set, page off, real floor", () => {

@@ -30,6 +30,9 @@ export const COGNITO_NUMBER_RULES = Object.freeze({
   retryAfterSeconds: { default: 5, min: 1, max: 3600, integer: true },
 } satisfies Record<string, NumberRule>);
 
+/** Retry-After seconds on 503 when nothing else is said (stores answer with it too). */
+export const DEFAULT_RETRY_AFTER_SECONDS = COGNITO_NUMBER_RULES.retryAfterSeconds.default;
+
 export const DEFAULT_COGNITO_NUMBERS = defaultsOf(COGNITO_NUMBER_RULES);
 
 /** Where the gateway finds Cognito and how it calls it. */

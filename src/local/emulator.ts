@@ -32,6 +32,9 @@ import {
   DEFAULT_LOCAL_DATA_DIR,
   type LocalCognitoLink,
 } from "./link";
+import { DEFAULT_LOCAL_MFA, LOCAL_REFRESH_GRACE_RULE } from "./options";
+import { numberOption } from "../option-rules";
+import { DEFAULT_SIGN_IN_OPTIONS } from "../routes/sign-in-options";
 import { seedPoolAndClient } from "./seed";
 import { OriginJtiTokenGenerator } from "./tokens";
 
@@ -182,10 +185,14 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     const seeded = await seedPoolAndClient(ctx, services, logger);
     const issuer = `${origin}/${seeded.userPoolId}`;
     const challenges = new ChallengeFidelity(services, {
-      refreshRotation: options.refreshRotation ?? false,
-      refreshGraceSeconds: options.refreshGraceSeconds ?? 0,
+      refreshRotation: options.refreshRotation ?? DEFAULT_SIGN_IN_OPTIONS.refreshRotation,
+      refreshGraceSeconds: numberOption(
+        options.refreshGraceSeconds,
+        LOCAL_REFRESH_GRACE_RULE,
+        "refreshGraceSeconds",
+      ),
     });
-    await applyLocalMfa(ctx, services, seeded.userPoolId, options.mfa ?? "off");
+    await applyLocalMfa(ctx, services, seeded.userPoolId, options.mfa ?? DEFAULT_LOCAL_MFA);
     const router = withCognitoFidelity(Router(services), services, (layer) =>
       challenges.bind(layer),
     );

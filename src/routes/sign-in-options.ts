@@ -3,7 +3,13 @@
  * one function that validates them (GatewayOptions.signIn; environment mapping in config.ts).
  */
 import { ConfigError } from "../errors";
-import { numberOption, refuseUnknownKeys, type NumberRule } from "../option-rules";
+import {
+  defaultsOf,
+  keysOf,
+  numberOption,
+  refuseUnknownKeys,
+  type NumberRule,
+} from "../option-rules";
 
 /** Sign-in challenges, MFA and refresh-token rotation. */
 export interface SignInOptions {
@@ -25,22 +31,26 @@ export interface SignInOptions {
   totpIssuer: string;
 }
 
-export const DEFAULT_SIGN_IN_OPTIONS: Readonly<SignInOptions> = Object.freeze({
-  refreshRotation: false,
-  challengeSeconds: 180,
-  codeAttempts: 5,
-  codeAttemptWindowSeconds: 900,
-  totpIssuer: "cognito-gateway",
-});
-
-const KEYS = Object.keys(DEFAULT_SIGN_IN_OPTIONS) as (keyof SignInOptions)[];
-
-/** Bounds of the numeric sign-in options (defaults in {@link DEFAULT_SIGN_IN_OPTIONS}). */
+/** Defaults and bounds of the numeric sign-in options. */
 export const SIGN_IN_RULES = Object.freeze({
   challengeSeconds: { default: 180, min: 60, max: 900, integer: true },
   codeAttempts: { default: 5, min: 1, max: 100, integer: true },
   codeAttemptWindowSeconds: { default: 900, min: 1, max: 86_400, integer: true },
 } satisfies Record<string, NumberRule>);
+
+export const DEFAULT_SIGN_IN_OPTIONS: Readonly<SignInOptions> = Object.freeze({
+  refreshRotation: false,
+  ...defaultsOf(SIGN_IN_RULES),
+  totpIssuer: "cognito-gateway",
+});
+
+const KEYS = keysOf<SignInOptions>({
+  refreshRotation: true,
+  challengeSeconds: true,
+  codeAttempts: true,
+  codeAttemptWindowSeconds: true,
+  totpIssuer: true,
+});
 
 /** Fills defaults and validates; throws ConfigError naming the option (with a "did you mean"). */
 export function resolveSignInOptions(options: Partial<SignInOptions> | undefined): SignInOptions {
