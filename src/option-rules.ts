@@ -66,9 +66,11 @@ export function didYouMean(name: string, known: readonly string[]): string | und
     known.map((k) => k.toLowerCase()),
   );
   const match = known.find((k) => k.toLowerCase() === best);
-  // Up to 3 edits, more for long names: catches plurals, truncations and swapped letters.
+  // Up to 3 edits, more for long names: catches plurals, short truncations and swapped letters.
   const limit = Math.max(3, Math.ceil(name.length * 0.4));
-  return match !== undefined && distance(lower, best) <= limit ? match : undefined;
+  if (match !== undefined && distance(lower, best) <= limit) return match;
+  // A name missing its unit or suffix (`maxAge` for `maxAgeSeconds`).
+  return lower.length < 4 ? undefined : known.find((k) => k.toLowerCase().startsWith(lower));
 }
 
 /**

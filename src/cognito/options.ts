@@ -4,7 +4,13 @@
  */
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { ConfigError } from "../errors";
-import { defaultsOf, numberOptions, type NumberRule } from "../option-rules";
+import {
+  defaultsOf,
+  keysOf,
+  numberOptions,
+  refuseUnknownKeys,
+  type NumberRule,
+} from "../option-rules";
 import type { LoginFlow } from "./adapter";
 
 /** An AWS region, e.g. `eu-west-1`. */
@@ -103,7 +109,7 @@ export function resolveCognitoOptions(o: CognitoOptions): CognitoConfig {
     endpoint: o.endpoint,
     loginFlow,
     cognitoClient: o.cognitoClient,
-    credentials: o.credentials,
+    credentials: resolveCredentials(o.credentials),
     ...numberOptions(o, COGNITO_NUMBER_RULES),
   };
 }
@@ -148,6 +154,31 @@ function resolveRegion(userPoolId: string, given: string | undefined, endpoint?:
     );
   }
   return region;
+}
+
+const CREDENTIAL_KEYS = keysOf<NonNullable<CognitoOptions["credentials"]>>({
+  accessKeyId: true,
+  secretAccessKey: true,
+});
+
+/** Static SDK credentials: both keys, nothing else (a typo would fall back to the chain). */
+function resolveCredentials(value: CognitoOptions["credentials"]): CognitoConfig["credentials"] {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || (value as unknown) === null) {
+    throw new ConfigError(
+      "malformed",
+      "credentials",
+      "credentials must be { accessKeyId, secretAccessKey }.",
+    );
+  }
+  refuseUnknownKeys(value, CREDENTIAL_KEYS, "credentials.");
+  for (const key of CREDENTIAL_KEYS) {
+    const item: unknown = Reflect.get(value, key);
+    if (typeof item !== "string" || item === "") {
+      throw new ConfigError("missing", `credentials.${key}`, `credentials.${key} is missing.`);
+    }
+  }
+  return value;
 }
 
 function required(value: unknown, name: string, env: string): string {
