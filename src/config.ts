@@ -94,51 +94,61 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
     corsOrigins: e.list("CORS_ORIGINS") ?? [],
     allowedHosts: resolveAllowedHosts(e.list("ALLOWED_HOSTS"), "ALLOWED_HOSTS"),
     servePage: e.bool("SERVE_PAGE") ?? mode === "local",
-    gateway: defined({
-      userPoolId: poolId,
-      clientId: e.string("COGNITO_CLIENT_ID"),
-      clientSecret: e.string("COGNITO_CLIENT_SECRET"),
-      region: e.string("COGNITO_REGION"),
-      endpoint: e.string("COGNITO_ENDPOINT"),
-      issuer: e.string("COGNITO_ISSUER"),
-      loginFlow: e.oneOf("COGNITO_LOGIN_FLOW", LOGIN_FLOWS),
-      keys: e.string("JWKS_PATH"),
-      cognitoTimeoutMs: e.int("COGNITO_TIMEOUT_MS", COGNITO_NUMBER_RULES.cognitoTimeoutMs),
-      cognitoMaxAttempts: e.int("COGNITO_MAX_ATTEMPTS", COGNITO_NUMBER_RULES.cognitoMaxAttempts),
-      retryAfterSeconds: e.int("RETRY_AFTER_SECONDS", COGNITO_NUMBER_RULES.retryAfterSeconds),
-      clockSkewSeconds: e.int("CLOCK_SKEW_SECONDS", CLOCK_SKEW_RULE),
-      passwordPolicy: passwordPolicy(e),
-      signUpAttributes: e.list("SIGNUP_ATTRIBUTES"),
-      contextHeaders: e.list("CONTEXT_HEADERS"),
-      responseFloorMs:
-        e.int("RESPONSE_FLOOR_MS", FLOOR_RULES.responseFloorMs) ??
-        (mode === "local" ? LOCAL_RESPONSE_FLOOR_MS : undefined),
-      responseJitterMs: e.int("RESPONSE_JITTER_MS", FLOOR_RULES.responseJitterMs),
-      rateLimit: e.oneOf("RATE_LIMIT", ["on", "off"]) === "off" ? false : rateLimits(e),
-      tokenCache: tokenCache(e),
-      sessionMaxSeconds: e.int("SESSION_MAX_SECONDS", REVOCATION_LIFETIME_RULES.sessionMaxSeconds),
-      refreshTokenMaxSeconds: e.int(
-        "REFRESH_TOKEN_MAX_SECONDS",
-        REVOCATION_LIFETIME_RULES.refreshTokenMaxSeconds,
-      ),
-      sessionSecret: sessionSecret(e),
-      signIn: signInEnv(e),
-      redis: redis(e),
-      session: browserSessions(e, mode),
-    }),
+    gateway: gatewayEnv(e, mode, poolId),
     stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
-    local: defined({
-      port: e.int("LOCAL_COGNITO_PORT", SERVER_RULES.port),
-      dataDir: e.string("LOCAL_DATA_DIR"),
-      fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
-      url: localCognitoUrl(e.string("LOCAL_COGNITO_URL"), mode),
-      mfa: e.oneOf("LOCAL_MFA", LOCAL_MFA_MODES),
-      refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", LOCAL_REFRESH_GRACE_RULE),
-    }),
+    local: localEnv(e, mode),
     metrics: metricsListener(e),
     shutdownTimeoutMs:
       e.int("SHUTDOWN_TIMEOUT_MS", SHUTDOWN_TIMEOUT_RULE) ?? SHUTDOWN_TIMEOUT_RULE.default,
   };
+}
+
+/** Gateway options from the environment: only those set (each module fills its defaults). */
+function gatewayEnv(e: EnvReader, mode: Mode, poolId: string | undefined): ServerConfig["gateway"] {
+  return defined({
+    userPoolId: poolId,
+    clientId: e.string("COGNITO_CLIENT_ID"),
+    clientSecret: e.string("COGNITO_CLIENT_SECRET"),
+    region: e.string("COGNITO_REGION"),
+    endpoint: e.string("COGNITO_ENDPOINT"),
+    issuer: e.string("COGNITO_ISSUER"),
+    loginFlow: e.oneOf("COGNITO_LOGIN_FLOW", LOGIN_FLOWS),
+    keys: e.string("JWKS_PATH"),
+    cognitoTimeoutMs: e.int("COGNITO_TIMEOUT_MS", COGNITO_NUMBER_RULES.cognitoTimeoutMs),
+    cognitoMaxAttempts: e.int("COGNITO_MAX_ATTEMPTS", COGNITO_NUMBER_RULES.cognitoMaxAttempts),
+    retryAfterSeconds: e.int("RETRY_AFTER_SECONDS", COGNITO_NUMBER_RULES.retryAfterSeconds),
+    clockSkewSeconds: e.int("CLOCK_SKEW_SECONDS", CLOCK_SKEW_RULE),
+    passwordPolicy: passwordPolicy(e),
+    signUpAttributes: e.list("SIGNUP_ATTRIBUTES"),
+    contextHeaders: e.list("CONTEXT_HEADERS"),
+    responseFloorMs:
+      e.int("RESPONSE_FLOOR_MS", FLOOR_RULES.responseFloorMs) ??
+      (mode === "local" ? LOCAL_RESPONSE_FLOOR_MS : undefined),
+    responseJitterMs: e.int("RESPONSE_JITTER_MS", FLOOR_RULES.responseJitterMs),
+    rateLimit: e.oneOf("RATE_LIMIT", ["on", "off"]) === "off" ? false : rateLimits(e),
+    tokenCache: tokenCache(e),
+    sessionMaxSeconds: e.int("SESSION_MAX_SECONDS", REVOCATION_LIFETIME_RULES.sessionMaxSeconds),
+    refreshTokenMaxSeconds: e.int(
+      "REFRESH_TOKEN_MAX_SECONDS",
+      REVOCATION_LIFETIME_RULES.refreshTokenMaxSeconds,
+    ),
+    sessionSecret: sessionSecret(e),
+    signIn: signInEnv(e),
+    redis: redis(e),
+    session: browserSessions(e, mode),
+  });
+}
+
+/** The emulator's settings (local mode). */
+function localEnv(e: EnvReader, mode: Mode): ServerConfig["local"] {
+  return defined({
+    port: e.int("LOCAL_COGNITO_PORT", SERVER_RULES.port),
+    dataDir: e.string("LOCAL_DATA_DIR"),
+    fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
+    url: localCognitoUrl(e.string("LOCAL_COGNITO_URL"), mode),
+    mfa: e.oneOf("LOCAL_MFA", LOCAL_MFA_MODES),
+    refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", LOCAL_REFRESH_GRACE_RULE),
+  });
 }
 
 /** The metrics listener: off unless METRICS_PORT is set (host: observability's default). */
