@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import express, { type Express, type RequestHandler } from "express";
 import { GatewayError } from "./errors";
-import type { Gateway } from "./gateway";
+import { configOf, type Gateway } from "./gateway";
 import { createErrorHandler, notFound } from "./http/error-handler";
 import { hostGuard, isLoopback, localOnly, type HostOptions } from "./http/hosts";
 import { methodGuard } from "./http/methods";
@@ -9,6 +9,7 @@ import { requestLog } from "./http/request-log";
 import { declaredBodyLimit, jsonBody } from "./http/body";
 import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
 import { corsFor, securityHeaders } from "./http/security";
+import { keysOf, refuseUnknownKeys } from "./option-rules";
 import { healthz, readyz } from "./routes/health";
 
 /** Settings of the standalone app around a gateway. */
@@ -34,19 +35,33 @@ export interface AppOptions {
 
 const ROOT = resolve(__dirname, "..");
 
+/** Where the lifecycle router is mounted unless `basePath` (`BASE_PATH`) says otherwise. */
+export const DEFAULT_BASE_PATH = "/auth";
+
+const APP_OPTION_KEYS = keysOf<AppOptions>({
+  basePath: true,
+  trustProxy: true,
+  corsOrigins: true,
+  servePage: true,
+  localCodes: true,
+  localInvite: true,
+  hosts: true,
+});
+
 /**
  * The standalone HTTP app: request ids and access logs, security headers, CORS, health
  * probes, the OpenAPI document, the optional page, the lifecycle router, and the JSON 404/error
  * envelope.
  */
 export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
+  refuseUnknownKeys(options, APP_OPTION_KEYS);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false); // answers are no-store: hashing every body buys nothing
   app.set("trust proxy", options.trustProxy ?? false);
-  app.use(requestLog(gateway.config.logger, gateway.metrics));
+  app.use(requestLog(configOf(gateway).logger, gateway.metrics));
   app.use(securityHeaders());
-  const cors = corsFor(options.corsOrigins ?? [], gateway.config.session?.origins);
+  const cors = corsFor(options.corsOrigins ?? [], configOf(gateway).session?.origins);
   if (cors) app.use(cors);
   // Probes come before the limiter: an orchestrator polling them must never be refused.
   app.get("/healthz", healthz);
@@ -55,7 +70,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
     readyz({
       keys: gateway.keys,
       reachable: () => gateway.ready(),
-      clock: gateway.config.clock,
+      clock: configOf(gateway).clock,
       shared: gateway.shared,
     }),
   );
@@ -78,9 +93,9 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
     });
     app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
   }
-  app.use(options.basePath ?? "/auth", gateway.router);
+  app.use(options.basePath ?? DEFAULT_BASE_PATH, gateway.router);
   app.use(notFound);
-  app.use(createErrorHandler(gateway.config.logger));
+  app.use(createErrorHandler(configOf(gateway).logger));
   return app;
 }
 

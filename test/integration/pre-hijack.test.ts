@@ -20,6 +20,7 @@ import request from "supertest";
 import { accessClaims, mint } from "../auth/helpers";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { configOf } from "../../src/gateway";
 
 const STRANGER = "Stranger-Pw1!";
 const OWNER = "Owner-Pw1!";
@@ -91,11 +92,11 @@ describe("pre-hijacking, exact Cognito calls with IAM (ADMIN_USER_PASSWORD_AUTH)
     const res = await request(app).post("/auth/register").send({ email, password: OWNER });
     expect(res.status).toBe(202);
     expect(cognito.commandCalls(AdminGetUserCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: gateway.config.userPoolId,
+      UserPoolId: configOf(gateway).userPoolId,
       Username: email,
     });
     expect(cognito.commandCalls(AdminDeleteUserCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: gateway.config.userPoolId,
+      UserPoolId: configOf(gateway).userPoolId,
       Username: email,
     });
     const signUps = cognito.commandCalls(SignUpCommand).map((call) => call.args[0].input);
@@ -136,7 +137,7 @@ describe("pre-hijacking, exact Cognito calls with IAM (ADMIN_USER_PASSWORD_AUTH)
       .send({ email, code: "123456", password: OWNER });
     expect(res.status).toBe(200);
     expect(cognito.commandCalls(AdminSetUserPasswordCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: gateway.config.userPoolId,
+      UserPoolId: configOf(gateway).userPoolId,
       Username: email,
       Password: OWNER,
       Permanent: true,
