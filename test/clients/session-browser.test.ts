@@ -13,7 +13,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createAccount } from "../../scripts/local-gateway";
-import { launchChromium, shot, watch, type PageWatch } from "../helpers/browser";
+import { launchChromium, logInOnPage, shot, watch, type PageWatch } from "../helpers/browser";
 import { startTestGateway } from "../helpers/gateway";
 
 const PASSWORD = "Session-Pw1!";
@@ -57,11 +57,7 @@ async function signedIn(
   const page = await context.newPage();
   const seen = await watch(page, gateway.url);
   await page.goto(`${gateway.url}/`);
-  const logIn = page.getByRole("region", { name: "Log in", exact: true });
-  await logIn.getByLabel("Email", { exact: true }).fill(email);
-  await logIn.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await logIn.getByRole("button", { name: "Log in", exact: true }).click();
-  await accountView(page).waitFor({ state: "visible" });
+  await logInOnPage(page, email, PASSWORD);
   return { context, page, seen, email };
 }
 

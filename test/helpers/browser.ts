@@ -93,3 +93,17 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** A labelled region of the account page (`<section aria-labelledby>`), by its exact name. */
+export function region(page: Page, name: string): Locator {
+  return page.getByRole("region", { name, exact: true });
+}
+
+/** Logs in through the page's "Log in" form and waits for the signed-in view. */
+export async function logInOnPage(page: Page, email: string, password: string): Promise<void> {
+  const logIn = region(page, "Log in");
+  await logIn.getByLabel("Email", { exact: true }).fill(email);
+  await logIn.getByLabel("Password", { exact: true }).fill(password);
+  await logIn.getByRole("button", { name: "Log in", exact: true }).click();
+  await region(page, "You are signed in").waitFor({ state: "visible" });
+}
