@@ -71,6 +71,7 @@ const NOT_PRODUCED: Readonly<Record<string, string>> = {
   "POST /auth/login/challenge 503":
     "a challenge handle needs a sign-in, which needs Cognito up (test/routes/error-mapping.test.ts covers it)",
   "POST /_local/invite 404": "needs a caller that is not on this machine",
+  "POST /_local/mfa 404": "needs a caller that is not on this machine",
   "POST /auth/session/login 500": "needs an unexpected failure inside the gateway",
   "POST /auth/session/login/challenge 500": "needs an unexpected failure inside the gateway",
   "POST /auth/session/refresh 500": "needs an unexpected failure inside the gateway",
@@ -305,6 +306,7 @@ describe("openapi.yaml against a local gateway", () => {
       [
         "/_local/confirmation-code",
         "/_local/invite",
+        "/_local/mfa",
         "/auth/login/challenge",
         "/auth/mfa/disable",
         "/auth/mfa/totp",
@@ -738,6 +740,7 @@ describe("openapi.yaml against a rate-limited gateway", () => {
       ["/auth/mfa/totp/verify", { code: "123456" }, token],
       ["/auth/mfa/disable", { password: PASSWORD }, token],
       ["/_local/invite", { email: session.email }, undefined],
+      ["/_local/mfa", { email: session.email, methods: [] }, undefined],
       ["/auth/session/login", { email: session.email, password: PASSWORD }, undefined],
       ["/auth/session/login/challenge", { session: "x", code: "123456" }, undefined],
       ["/auth/session/refresh", {}, undefined],
@@ -924,6 +927,66 @@ describe("openapi.yaml: sign-in challenges, MFA and the local invitation", () =>
       body: { email: invited, password: String(invite.body.temporaryPassword) },
     });
     expect(first.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
+  }, 60_000);
+});
+
+describe("openapi.yaml: MFA by SMS and e-mail through the local-only routes", () => {
+  let gateway: Gateway | undefined;
+  const send = (method: Method, docPath: string, options?: CallOptions) =>
+    call(gateway!.url, method, docPath, options);
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  test("/_local/mfa and the code by phone lead through SELECT_MFA_TYPE and SMS_MFA", async () => {
+    const { email } = await freshSession(gateway!, "codes");
+    const phone = `+1555${String(Date.now()).slice(-7)}`;
+    const mfa = (body: unknown) => send("post", "/_local/mfa", { body });
+    const unknown = await mfa({ email: `nobody+${Date.now()}@example.com`, methods: [] });
+    expect(unknown.body.error).toMatchObject({
+      code: "invalid_request",
+      details: [{ field: "email" }],
+    });
+    const noNumber = await mfa({ email, methods: ["SMS_MFA"] });
+    expect(noNumber.body.error).toMatchObject({ details: [{ field: "phoneNumber" }] });
+    expect((await mfa({ email, methods: ["SMS_MFA"], phoneNumber: "555" })).status).toBe(400);
+    const both = await mfa({ email, methods: ["SMS_MFA", "EMAIL_OTP"], phoneNumber: phone });
+    expect(both.body).toEqual({ email, methods: ["SMS_MFA", "EMAIL_OTP"] });
+
+    const credentials = { email, password: PASSWORD };
+    const select = await send("post", "/auth/login", { body: credentials });
+    expect(select.body).toMatchObject({
+      challenge: "SELECT_MFA_TYPE",
+      options: ["SMS_MFA", "EMAIL_OTP"],
+    });
+    const sms = await send("post", "/auth/login/challenge", {
+      body: { session: select.body.session, mfaType: "SMS_MFA" },
+    });
+    expect(sms.body).toMatchObject({
+      challenge: "SMS_MFA",
+      destination: `+*******${phone.slice(-4)}`,
+    });
+    const code = await send("get", "/_local/confirmation-code", { query: { phone } });
+    expect(code.body).toEqual({ phone, code: expect.stringMatching(/^\d{6}$/) });
+    const none = await send("get", "/_local/confirmation-code", {
+      query: { phone: "+15550000000" },
+    });
+    expect(none.status).toBe(404);
+    const done = await send("post", "/auth/login/challenge", {
+      body: { session: sms.body.session, code: code.body.code },
+    });
+    expect(done.body.tokenType).toBe("Bearer");
+
+    const off = await mfa({ email, methods: [] });
+    expect(off.body).toEqual({ email, methods: [] });
+    expect((await send("post", "/auth/login", { body: credentials })).body.tokenType).toBe(
+      "Bearer",
+    );
   }, 60_000);
 });
 
