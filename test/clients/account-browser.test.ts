@@ -7,7 +7,7 @@
  * Replayed cookies are sent over HTTP exactly as a browser that kept them would send them.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createAccount, send } from "../../scripts/local-gateway";
+import { send } from "../../scripts/local-gateway";
 import {
   eventually,
   launchChromium,
@@ -15,6 +15,7 @@ import {
   press,
   region,
   shot,
+  signedInPage,
   watch,
 } from "../helpers/browser";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
@@ -57,12 +58,7 @@ const button = (page: Page, area: string, name: string) =>
 
 test("change password and delete account while signed in with cookies", async () => {
   const email = `account-cookies+${Date.now()}@example.com`;
-  await createAccount({ url: gateway.url, auth: `${gateway.url}/auth` }, email, PASSWORD);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const seen = await watch(page, gateway.url);
-  await page.goto(`${gateway.url}/`);
-  await logInOnPage(page, email, PASSWORD);
+  const { context, page, seen } = await signedInPage(browser, gateway.url, email, PASSWORD);
   const beforeChange = await cookieHeader(context);
   expect(beforeChange).toMatch(/cg-session=.+; .*cg-refresh=|cg-refresh=.+; .*cg-session=/);
 
