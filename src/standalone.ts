@@ -96,6 +96,11 @@ export async function startGateway(
       ...(emulator ? { localCodes: (email: string) => emulator.codeFor(email) } : {}),
       // The invitation needs the emulator's data, so only the embedded one offers it.
       ...(local ? { localInvite: (email: string): Promise<string> => local.invite(email) } : {}),
+      ...(local
+        ? {
+            localMfa: (...args: Parameters<typeof local.setCodeMfa>) => local.setCodeMfa(...args),
+          }
+        : {}),
     });
     // Explicit limits: 16 KiB of headers (431 beyond), and slow clients cannot hold sockets.
     const server = createServer(

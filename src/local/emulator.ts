@@ -96,6 +96,15 @@ export interface LocalCognito extends LocalCognitoLink {
   latestCode(email: string): string | undefined;
   /** Creates a user with a temporary password (NEW_PASSWORD_REQUIRED at sign-in); answers it. */
   invite(email: string): Promise<string>;
+  /**
+   * Sets a user's MFA by code (SMS, e-mail) as an administrator would, storing `phoneNumber`
+   * first when given; answers every MFA method the user now has.
+   */
+  setCodeMfa(
+    email: string,
+    methods: readonly ("SMS_MFA" | "EMAIL_OTP")[],
+    phoneNumber?: string,
+  ): Promise<string[]>;
   /** Stops listening and drops open connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -255,6 +264,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       latestCode: (email) => codes.latestCode(email),
       codeFor: (email) => Promise.resolve(codes.latestCode(email)),
       invite: (email) => challenges.invite(ctx, seeded.userPoolId, email),
+      setCodeMfa: (email, methods, phoneNumber) =>
+        challenges.setCodeMfa(ctx, seeded.userPoolId, email, methods, phoneNumber),
       close: () => (closing ??= closeServer(server)),
     };
   } catch (err: unknown) {

@@ -90,8 +90,13 @@ async function replacePending(
   await callCognito("register", deps, req, signUp);
 }
 
-/** Every token of `sub` issued up to now is refused from now on (a pre-hijacker's sessions). */
-export async function revokeSessionsOf(deps: RouteDeps, sub: string): Promise<void> {
+/**
+ * Every token of `sub` issued up to now is refused from now on (a pre-hijacker's sessions).
+ * @returns the cutoff (epoch seconds): a caller whose account lives on answers no sooner than
+ *   `afterCutoff`, or a sign-in in the cutoff's own second would be refused too.
+ */
+export async function revokeSessionsOf(deps: RouteDeps, sub: string): Promise<number> {
   const cutoff = Math.floor(deps.config.clock.now() / 1000);
   await deps.revocations.revokeSubject(sub, cutoff, cutoff + deps.config.sessionMaxSeconds);
+  return cutoff;
 }
