@@ -21,8 +21,12 @@ const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * when the response closes (after it finished, or when the client went away first: "request
  * aborted"), from one listener and no per-request child logger. The same moment feeds
  * `http_request_duration_seconds` when metrics are on.
+ *
+ * The line's keys are fixed and none is a secret, so it is written by a child of `logger`
+ * without the redaction pass (a third of the line's cost); every other line keeps it.
  */
 export function requestLog(logger: Logger, metrics: Metrics = NO_METRICS): RequestHandler {
+  const access = logger.child({}, { redact: { paths: [] } });
   return function requestLogMiddleware(req, res, next) {
     const incoming = req.headers["x-request-id"];
     const id = typeof incoming === "string" && SAFE_ID.test(incoming) ? incoming : randomUUID();
@@ -37,7 +41,7 @@ export function requestLog(logger: Logger, metrics: Metrics = NO_METRICS): Reque
       if (finished && metrics.enabled) {
         metrics.httpRequest(req.method, routeLabel(req), status, elapsedMs / 1000);
       }
-      logger[status >= 500 ? "error" : "info"](
+      access[status >= 500 ? "error" : "info"](
         {
           reqId: id,
           req: { method: req.method, path: pathOf(req.originalUrl) },
