@@ -346,7 +346,7 @@ function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): 
   router.use(lifecycleOutcomes(deps.metrics)); // first: refusals are outcomes too
   router.use(limits.ip); // before any parsing work
   router.use(function noStore(_req, res, next) {
-    res.set("Cache-Control", "no-store"); // answers carry tokens
+    res.setHeader("Cache-Control", "no-store"); // answers carry tokens
     next();
   });
   router.use(methodGuard(() => router.stack)); // 405 before any body is parsed
