@@ -48,6 +48,7 @@ const APP_OPTION_KEYS = keysOf<AppOptions>({
   servePage: true,
   localCodes: true,
   localInvite: true,
+  localMfa: true,
   hosts: true,
 });
 
