@@ -71,6 +71,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   if (options.localCodes) app.get("/_local/confirmation-code", localCodeRoute(options.localCodes));
   if (options.localInvite)
     app.post("/_local/invite", jsonBody(), localInviteRoute(options.localInvite));
+  app.use(options.basePath ?? "/auth", gateway.router);
+  // After the router: its requests never pay the file-system lookup of the static page.
   if (options.servePage === true) {
     // The QR code library of the page's authenticator enrolment, from this origin (CSP 'self').
     app.get("/vendor/qrcode-generator.js", (_req, res) => {
@@ -78,7 +80,6 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
     });
     app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
   }
-  app.use(options.basePath ?? "/auth", gateway.router);
   app.use(notFound);
   app.use(createErrorHandler(gateway.config.logger));
   return app;
