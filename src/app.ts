@@ -91,6 +91,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   if (options.localInvite)
     app.post("/_local/invite", jsonBody(), localInviteRoute(options.localInvite));
   if (options.localMfa) app.post("/_local/mfa", jsonBody(), localMfaRoute(options.localMfa));
+  app.use(options.basePath ?? DEFAULT_BASE_PATH, gateway.router);
+  // After the router: its requests never pay the file-system lookup of the static page.
   if (options.servePage === true) {
     // The QR code library of the page's authenticator enrolment, from this origin (CSP 'self').
     app.get("/vendor/qrcode-generator.js", (_req, res) => {
@@ -98,7 +100,6 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
     });
     app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
   }
-  app.use(options.basePath ?? DEFAULT_BASE_PATH, gateway.router);
   app.use(notFound);
   app.use(createErrorHandler(configOf(gateway).logger));
   return app;

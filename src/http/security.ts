@@ -10,8 +10,8 @@ import helmet from "helmet";
  * helmet stays the source of truth, but runs once, here: with this configuration every header
  * it writes is the same on every request, so its writes are recorded at start and replayed by
  * one middleware (helmet's chain of a dozen middlewares, and the CSP string it rebuilds per
- * request, were a fifth of a cheap route's cost). Should helmet ever need the request (a CSP
- * nonce), the recording sees it and helmet runs per request as before.
+ * request, were the largest block of a cheap route's own code). Should helmet ever need the
+ * request (a CSP nonce), the recording sees it and helmet runs per request as before.
  */
 export function securityHeaders(): RequestHandler[] {
   const headers = helmet({
