@@ -5,6 +5,7 @@ import type { LoginFlow } from "./cognito/adapter";
 import type { GatewayOptions, RateLimitOptions } from "./options";
 import { DEFAULT_RATE_LIMITS } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
+import { DEFAULT_LOCKOUT_OPTIONS, type LockoutOptions } from "./http/lockout-options";
 import { DEFAULT_SIGN_IN_OPTIONS, type SignInOptions } from "./routes/sign-in-options";
 import { DEFAULT_METRICS_HOST } from "./observability/options";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./shutdown";
@@ -123,6 +124,7 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
       signIn: signInEnv(e),
       ...redis(e),
       ...browserSessions(e, mode),
+      lockout: lockoutEnv(e),
     },
     stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
     local: {
@@ -178,6 +180,19 @@ function rateLimits(e: EnvReader): RateLimitOptions {
       1,
       30 * 86_400,
     ),
+  };
+}
+
+/** Device tokens, account-wide ceilings and code-send caps (validated in http/lockout-options). */
+function lockoutEnv(e: EnvReader): LockoutOptions {
+  const d = DEFAULT_LOCKOUT_OPTIONS;
+  return {
+    accountCeiling: e.int("RATE_LIMIT_ACCOUNT_CEILING", d.accountCeiling, 1, 1_000_000),
+    loginCeiling: e.int("RATE_LIMIT_LOGIN_CEILING", d.loginCeiling, 1, 1_000_000),
+    deviceMaxFailures: e.int("RATE_LIMIT_DEVICE_MAX_FAILURES", d.deviceMaxFailures, 1, 1000),
+    deviceTokenDays: e.int("DEVICE_TOKEN_DAYS", d.deviceTokenDays, 1, 3650),
+    codeSendPerMinute: e.int("CODE_SEND_PER_MINUTE", d.codeSendPerMinute, 1, 100),
+    codeSendPerHour: e.int("CODE_SEND_PER_HOUR", d.codeSendPerHour, 1, 10_000),
   };
 }
 

@@ -16,6 +16,7 @@ import { resolveSessionOptions, type SessionConfig, type SessionOptions } from "
 import { MIN_SECRET_LENGTH } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
+import { resolveLockoutOptions, type LockoutOptions } from "./http/lockout-options";
 import { resolveRedisOptions, type RedisConfig, type RedisOptions } from "./stores/redis-options";
 
 /** Headers Cognito's threat protection may see by default. Never cookies or credentials. */
@@ -195,6 +196,11 @@ export interface GatewayOptions {
    * cookie. Requires `sessionSecret`. Default off.
    */
   session?: boolean | SessionOptions;
+  /**
+   * Lockout defences while rate limits are on: device tokens, account-wide ceilings, code-send
+   * caps. Default {@link DEFAULT_LOCKOUT_OPTIONS} (src/http/lockout-options.ts).
+   */
+  lockout?: Partial<LockoutOptions>;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal. */
@@ -234,6 +240,7 @@ export interface GatewayConfig {
   adminSignUpRepair: boolean;
   /** Browser sessions, when turned on. */
   session: SessionConfig | undefined;
+  lockout: LockoutOptions;
 }
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
@@ -302,6 +309,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
       o.adminSignUpRepair ??
       (loginFlow === "ADMIN_USER_PASSWORD_AUTH" || o.credentials !== undefined),
     session: browserSessions(o),
+    lockout: resolveLockoutOptions(o.lockout),
   };
 }
 
