@@ -45,6 +45,7 @@ export const FORBIDDEN_CONTEXT_HEADERS: readonly string[] = Object.freeze([
   "x-api-key",
   "x-amz-security-token",
   "x-cognito-encoded-data",
+  "x-device-token",
 ]);
 
 /** Extra sign-up attributes accepted by default (`email` comes from the body itself). */
