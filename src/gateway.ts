@@ -338,18 +338,11 @@ function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): 
   router.use(methodGuard(() => router.stack)); // 405 before any body is parsed
   if (session) router.use("/session", sessionCsrfGuard(session)); // before any body parsing
   router.use(jsonBody());
-  // Only well-formed requests count towards an account's limits (the routes' own checks).
-  const { config } = deps;
-  const schema = (s: ZodType) => acceptsWhen((body) => parseBody(s, body));
-  const loginLimits = [limits.account("login", schema(loginBody)), limits.loginBackoff];
-  const register = limits.account("register", acceptsWhen(registerCheck(config)));
-  router.post("/register", register, registerRoute(deps));
-  router.post(
-    "/confirm",
-    limits.account("confirm", acceptsWhen(confirmCheck(config))),
-    confirmRoute(deps),
-  );
-  router.post("/confirm/resend", limits.account("resend", schema(resendBody)), resendRoute(deps));
+  const perAccount = accountLimits(deps);
+  const loginLimits = [perAccount.login, limits.loginBackoff];
+  router.post("/register", perAccount.register, registerRoute(deps));
+  router.post("/confirm", perAccount.confirm, confirmRoute(deps));
+  router.post("/confirm/resend", perAccount.resend, resendRoute(deps));
   router.post("/login", ...loginLimits, loginRoute(deps));
   router.post("/login/challenge", challengeRoute(deps));
   router.post("/refresh", refreshRoute(deps));
@@ -358,17 +351,27 @@ function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): 
   router.post("/mfa/totp", ...totpAssociateRoute(deps));
   router.post("/mfa/totp/verify", ...totpVerifyRoute(deps));
   router.post("/mfa/disable", ...mfaDisableRoute(deps));
-  router.post("/password/forgot", limits.account("forgot", schema(forgotBody)), forgotRoute(deps));
-  router.post(
-    "/password/reset",
-    limits.account("reset", acceptsWhen(resetCheck(config))),
-    resetRoute(deps),
-  );
+  router.post("/password/forgot", perAccount.forgot, forgotRoute(deps));
+  router.post("/password/reset", perAccount.reset, resetRoute(deps));
   router.post("/password/change", ...changePasswordRoute(deps));
   router.post("/account/delete", ...deleteAccountRoute(deps));
   if (session) addSessionRoutes(router, deps, session, loginLimits);
   router.use(createErrorHandler(deps.logger));
   return router;
+}
+
+/** Per-account limits of each route, counting only bodies the route's own checks accept. */
+function accountLimits(deps: RouteDeps) {
+  const { limits, config } = deps;
+  const schema = (s: ZodType) => acceptsWhen((body) => parseBody(s, body));
+  return {
+    register: limits.account("register", acceptsWhen(registerCheck(config))),
+    confirm: limits.account("confirm", acceptsWhen(confirmCheck(config))),
+    resend: limits.account("resend", schema(resendBody)),
+    login: limits.account("login", schema(loginBody)),
+    forgot: limits.account("forgot", schema(forgotBody)),
+    reset: limits.account("reset", acceptsWhen(resetCheck(config))),
+  };
 }
 
 function clientSettings(config: GatewayConfig) {
