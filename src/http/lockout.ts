@@ -10,6 +10,7 @@ import type { RateLimitOptions } from "../options";
 import type { DeviceTokens } from "./device";
 import type { LockoutOptions } from "./lockout-options";
 import { LoginBackoff, openStore, secondsUntil } from "./login-backoff";
+import { normaliseEmail } from "./schemas";
 
 /** HMAC key of a purpose and an address (see accountKeys in rate-limit.ts). */
 export type KeyOf = (purpose: string, value: string) => string;
@@ -52,7 +53,7 @@ export class LoginTrust {
   /** The id of the request's trusted device token for the account (worked out once a request). */
   async device(req: Request, email: string): Promise<string | undefined> {
     const seen = this.#seen.get(req);
-    if (seen?.email === email) return seen.id;
+    if (seen !== undefined && seen.email === normaliseEmail(email)) return seen.id;
     const { keyOf, lockout, logger } = this.#d;
     let id = this.#devices.idFor(req, keyOf("device", email));
     if (id !== undefined) {
@@ -64,7 +65,7 @@ export class LoginTrust {
         id = undefined;
       }
     }
-    this.#seen.set(req, { email, id });
+    this.#seen.set(req, { email: normaliseEmail(email), id });
     return id;
   }
 
