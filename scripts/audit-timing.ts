@@ -21,6 +21,7 @@ import {
   startTempGateway,
   type TempGateway,
 } from "./local-gateway";
+import { configOf } from "../src/gateway";
 import { ksTwoSample, median } from "./stats";
 
 const SAMPLES = intFromEnv("AUDIT_SAMPLES", 200, 10, 2000);
@@ -169,7 +170,7 @@ async function main(): Promise<number> {
     await createAccount(gw, confirmed, PASSWORD);
     await createAccount(gw, unconfirmed, PASSWORD, false);
     const all = probes(confirmed, unconfirmed);
-    const { responseFloorMs, responseJitterMs } = gw.running.gateway.config;
+    const { responseFloorMs, responseJitterMs } = configOf(gw.running.gateway);
     console.log(
       `timing audit: ${all.length} groups × ${SAMPLES} requests, concurrency ${CONCURRENCY}, floor ${responseFloorMs} ms + jitter ${responseJitterMs} ms`,
     );

@@ -27,7 +27,7 @@ Walk the lifecycle with curl (every request goes through HAProxy):
 
   U=${u}; E=you@example.com; P='Corr3ct-Horse!'
   curl -si $U/auth/register ${json} -d "{\\"email\\":\\"$E\\",\\"password\\":\\"$P\\"}"
-  curl -s "$U/_local/confirmation-code?email=$E"          # the code, from the shared emulator
+  curl -s "${cluster.instances[0]?.url ?? u}/_local/confirmation-code?email=$E"   # the code (local-only: straight to an instance, never through the balancer)
   curl -si $U/auth/confirm ${json} -d "{\\"email\\":\\"$E\\",\\"code\\":\\"<code>\\"}"
   curl -s $U/auth/login ${json} -d "{\\"email\\":\\"$E\\",\\"password\\":\\"$P\\"}"
   T=<accessToken from the login answer>

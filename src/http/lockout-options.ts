@@ -1,9 +1,27 @@
 /**
  * Options of the lockout defences (issue #9, findings 2 and 3): device tokens, account-wide
- * ceilings and code-send caps. The type, the defaults and the one function that validates them
- * (GatewayOptions.lockout; environment mapping in config.ts). They apply while rate limits are on.
+ * ceilings and code-send caps. The type, the defaults and bounds (rules) and the one function
+ * that validates them (GatewayOptions.lockout; config.ts maps the environment with the same
+ * rules). They apply while rate limits are on.
  */
 import { ConfigError } from "../errors";
+import {
+  defaultsOf,
+  keysOf,
+  numberOptions,
+  refuseUnknownKeys,
+  type NumberRule,
+} from "../option-rules";
+
+/** Defaults and bounds of each lockout setting. */
+export const LOCKOUT_RULES = Object.freeze({
+  accountCeiling: { default: 100, min: 1, max: 1_000_000, integer: true },
+  loginCeiling: { default: 100, min: 1, max: 1_000_000, integer: true },
+  deviceMaxFailures: { default: 10, min: 1, max: 1000, integer: true },
+  deviceTokenDays: { default: 90, min: 1, max: 3650, integer: true },
+  codeSendPerMinute: { default: 1, min: 1, max: 100, integer: true },
+  codeSendPerHour: { default: 5, min: 1, max: 10_000, integer: true },
+} satisfies Record<string, NumberRule>);
 
 /** Device tokens, account-wide ceilings and code-send caps. */
 export interface LockoutOptions {
@@ -29,48 +47,30 @@ export interface LockoutOptions {
   codeSendPerHour: number;
 }
 
-export const DEFAULT_LOCKOUT_OPTIONS: Readonly<LockoutOptions> = Object.freeze({
-  accountCeiling: 100,
-  loginCeiling: 100,
-  deviceMaxFailures: 10,
-  deviceTokenDays: 90,
-  codeSendPerMinute: 1,
-  codeSendPerHour: 5,
+export const DEFAULT_LOCKOUT_OPTIONS: Readonly<LockoutOptions> = defaultsOf(LOCKOUT_RULES);
+
+const KEYS = keysOf<LockoutOptions>({
+  accountCeiling: true,
+  loginCeiling: true,
+  deviceMaxFailures: true,
+  deviceTokenDays: true,
+  codeSendPerMinute: true,
+  codeSendPerHour: true,
 });
 
-const BOUNDS: Readonly<Record<keyof LockoutOptions, readonly [number, number]>> = {
-  accountCeiling: [1, 1_000_000],
-  loginCeiling: [1, 1_000_000],
-  deviceMaxFailures: [1, 1000],
-  deviceTokenDays: [1, 3650],
-  codeSendPerMinute: [1, 100],
-  codeSendPerHour: [1, 10_000],
-};
-
-const KEYS = Object.keys(DEFAULT_LOCKOUT_OPTIONS) as (keyof LockoutOptions)[];
-
-/** Fills defaults and validates; throws ConfigError naming the option (with a "did you mean"). */
-export function resolveLockoutOptions(
-  options: Partial<LockoutOptions> | undefined,
-): LockoutOptions {
-  const given = options ?? {};
-  for (const key of Object.keys(given)) {
-    if ((KEYS as string[]).includes(key)) continue;
-    const near = KEYS.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 5)));
-    throw new ConfigError(
-      `lockout.${key} is not an option${near === undefined ? "" : ` (did you mean lockout.${near}?)`}.`,
-    );
+/** Fills defaults and validates. @throws ConfigError naming the option (with a "did you mean") */
+export function resolveLockoutOptions(options: Partial<LockoutOptions> = {}): LockoutOptions {
+  if (typeof options !== "object" || (options as unknown) === null) {
+    throw new ConfigError("malformed", "lockout", "lockout must be an object.");
   }
-  const o: LockoutOptions = { ...DEFAULT_LOCKOUT_OPTIONS, ...given };
-  for (const key of KEYS) {
-    const [min, max] = BOUNDS[key];
-    const value = o[key];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(`lockout.${key} must be a whole number from ${min} to ${max}.`);
-    }
-  }
+  refuseUnknownKeys(options, KEYS, "lockout.");
+  const o = numberOptions(options, LOCKOUT_RULES, "lockout.");
   if (o.codeSendPerHour < o.codeSendPerMinute) {
-    throw new ConfigError("lockout.codeSendPerHour must be at least lockout.codeSendPerMinute.");
+    throw new ConfigError(
+      "out_of_range",
+      "lockout.codeSendPerHour",
+      "lockout.codeSendPerHour must be at least lockout.codeSendPerMinute.",
+    );
   }
   return Object.freeze(o);
 }

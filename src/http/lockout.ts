@@ -6,7 +6,7 @@
 import type { Request } from "express";
 import type { Store } from "express-rate-limit";
 import type { Logger } from "../logger";
-import type { RateLimitOptions } from "../options";
+import type { RateLimitOptions } from "./rate-limit-options";
 import type { DeviceTokens } from "./device";
 import type { LockoutOptions } from "./lockout-options";
 import { LoginBackoff, openStore, secondsUntil } from "./login-backoff";

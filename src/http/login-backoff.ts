@@ -5,7 +5,7 @@
 import type { Options, Store } from "express-rate-limit";
 import { ConfigError } from "../errors";
 import type { Logger } from "../logger";
-import type { RateLimitOptions } from "../options";
+import type { RateLimitOptions } from "./rate-limit-options";
 
 /** Whole seconds until `when` (at least 1), or undefined without a time. */
 export function secondsUntil(when: Date | undefined): number | undefined {
@@ -25,7 +25,11 @@ export function openStore(
 ): Store {
   const store = storeFor(prefix);
   if (typeof store.get !== "function") {
-    throw new ConfigError("rateLimit.store: the login back-off needs a Store with get().");
+    throw new ConfigError(
+      "malformed",
+      "rateLimit.store",
+      "rateLimit.store: the login back-off needs a Store with get().",
+    );
   }
   const failed = (err: unknown) => {
     logger.error({ err }, "rate-limit store failed to initialise");

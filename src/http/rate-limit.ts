@@ -11,12 +11,12 @@ import {
 import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { NO_METRICS, type Metrics } from "../observability/metrics";
-import type { RateLimitOptions } from "../options";
 import type { Sealer } from "../session/seal";
 import { createDeviceTokens } from "./device";
 import { CodeSendCap, LoginTrust, type CodeKind, type LockoutDeps } from "./lockout";
 import { DEFAULT_LOCKOUT_OPTIONS, type LockoutOptions } from "./lockout-options";
 import { secondsUntil } from "./login-backoff";
+import type { RateLimitOptions } from "./rate-limit-options";
 import { requestLogger } from "./request-log";
 import { normaliseEmail } from "./schemas";
 

@@ -422,7 +422,7 @@ describe("code sends are capped per address (finding 3)", () => {
 describe("configuration", () => {
   it("refuses an unknown lockout option with a did-you-mean", () => {
     expect(() => mockedGateway({ lockout: { deviceMaxFailure: 3 } as never })).toThrow(
-      /did you mean lockout\.deviceMaxFailures/,
+      /did you mean "lockout\.deviceMaxFailures"/,
     );
   });
 

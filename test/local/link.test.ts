@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { freePort, startChild, childEnv, sleep } from "../../scripts/bench-lib";
 import { send, startTempGateway } from "../../scripts/local-gateway";
 import { ConfigError } from "../../src/errors";
+import { configOf } from "../../src/gateway";
 import { type LocalCognito, startLocalCognito } from "../../src/local/emulator";
 import { connectLocalCognito, linkFilePath, writeLinkFile } from "../../src/local/link";
 import { capturingLogger, removeDir, tempDataDir, uniqueEmail } from "./support";
@@ -39,7 +40,7 @@ describe("a gateway on a shared emulator (LOCAL_COGNITO_URL)", () => {
     try {
       expect(a.running.local).toBeUndefined(); // no embedded emulator started
       expect(a.running.emulator?.userPoolId).toBe(local.userPoolId);
-      expect(a.running.gateway.config.clientId).toBe(local.clientId);
+      expect(configOf(a.running.gateway).clientId).toBe(local.clientId);
       const email = uniqueEmail("link");
       const registered = await send(`${a.auth}/register`, {
         json: { email, password: "Corr3ct-Horse!" },
