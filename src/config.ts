@@ -14,6 +14,7 @@ import { numberOption, type NumberRule } from "./option-rules";
 import type { GatewayOptions } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
 import { SIGN_IN_RULES, type SignInOptions } from "./routes/sign-in-options";
+import { LOCKOUT_RULES, type LockoutOptions } from "./http/lockout-options";
 import { resolveAllowedHosts } from "./http/hosts";
 import {
   METRICS_PORT_RULE,
@@ -136,6 +137,7 @@ function gatewayEnv(e: EnvReader, mode: Mode, poolId: string | undefined): Serve
     signIn: signInEnv(e),
     redis: redis(e),
     session: browserSessions(e, mode),
+    lockout: lockoutEnv(e),
   });
 }
 
@@ -210,6 +212,18 @@ function tokenCache(e: EnvReader): GatewayOptions["tokenCache"] {
   const maxEntries = e.int("TOKEN_CACHE_MAX_ENTRIES", entriesRule);
   if (maxEntries === 0) return false;
   return defined({ maxEntries, maxBytes: e.int("TOKEN_CACHE_MAX_BYTES", CACHE_RULES.maxBytes) });
+}
+
+/** Device tokens, account-wide ceilings and code-send caps (validated in http/lockout-options). */
+function lockoutEnv(e: EnvReader): Partial<LockoutOptions> {
+  return defined({
+    accountCeiling: e.int("RATE_LIMIT_ACCOUNT_CEILING", LOCKOUT_RULES.accountCeiling),
+    loginCeiling: e.int("RATE_LIMIT_LOGIN_CEILING", LOCKOUT_RULES.loginCeiling),
+    deviceMaxFailures: e.int("RATE_LIMIT_DEVICE_MAX_FAILURES", LOCKOUT_RULES.deviceMaxFailures),
+    deviceTokenDays: e.int("DEVICE_TOKEN_DAYS", LOCKOUT_RULES.deviceTokenDays),
+    codeSendPerMinute: e.int("CODE_SEND_PER_MINUTE", LOCKOUT_RULES.codeSendPerMinute),
+    codeSendPerHour: e.int("CODE_SEND_PER_HOUR", LOCKOUT_RULES.codeSendPerHour),
+  });
 }
 
 /** SESSION_SECRET, then the comma-separated SESSION_SECRET_PREVIOUS still accepted. */

@@ -15,7 +15,9 @@ import { methodGuard } from "./http/methods";
 import { createCallerContextReader } from "./http/caller-context";
 import { createErrorHandler } from "./http/error-handler";
 import { createResponseFloor, realSleep } from "./http/floor";
-import { createRateLimits, NO_RATE_LIMITS, type RateLimits } from "./http/rate-limit";
+import { acceptsWhen, createRateLimits, NO_RATE_LIMITS, type RateLimits } from "./http/rate-limit";
+import { forgotBody, loginBody, parseBody, resendBody } from "./http/schemas";
+import type { ZodType } from "zod";
 import { createAudit } from "./observability/audit";
 import { lifecycleOutcomes } from "./observability/http";
 import { countRevocations, instrumentCognitoClient } from "./observability/instrument";
@@ -24,15 +26,15 @@ import type { OnReject } from "./observability/options";
 import { keysOf, refuseUnknownKeys } from "./option-rules";
 import { resolveGatewayOptions, type GatewayConfig, type GatewayOptions } from "./options";
 import { changePasswordRoute, deleteAccountRoute } from "./routes/account";
-import { confirmRoute, resendRoute } from "./routes/confirm";
+import { confirmCheck, confirmRoute, resendRoute } from "./routes/confirm";
 import type { RouteDeps } from "./routes/deps";
 import { challengeRoute, loginRoute } from "./routes/login";
 import { logoutRoute } from "./routes/logout";
 import { meRoute } from "./routes/me";
 import { mfaDisableRoute, totpAssociateRoute, totpVerifyRoute } from "./routes/mfa";
 import { refreshRoute } from "./routes/refresh";
-import { forgotRoute, resetRoute } from "./routes/password";
-import { registerRoute } from "./routes/register";
+import { forgotRoute, resetCheck, resetRoute } from "./routes/password";
+import { registerCheck, registerRoute } from "./routes/register";
 import { cookieOrBearer } from "./session/require-session";
 import {
   addSessionRoutes,
@@ -185,8 +187,8 @@ function buildGateway(
     loginFlow: config.loginFlow,
     deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
   });
-  const limits = rateLimitsOf(config);
   const sealer = sealers(config);
+  const limits = rateLimitsOf(config, sealer("device"));
   const reporting = (options: ProtectOptions): RejectionReporting => {
     const hook = options.onReject ?? onReject;
     return { metrics, logger: config.logger, ...(hook ? { onReject: hook } : {}) };
@@ -287,7 +289,7 @@ export function createAuthRouter(options: GatewayOptions): Router {
 }
 
 /** The limiters of the config, or none (with a warning, once per gateway) when turned off. */
-function rateLimitsOf(config: GatewayConfig): RateLimits {
+function rateLimitsOf(config: GatewayConfig, deviceSealer: Sealer): RateLimits {
   if (config.rateLimit === false) {
     config.logger.warn(
       { rateLimit: "off" },
@@ -299,6 +301,12 @@ function rateLimitsOf(config: GatewayConfig): RateLimits {
     logger: config.logger,
     keySecret: config.clientSecret,
     metrics: config.observability.metrics,
+    lockout: config.lockout,
+    deviceSealer,
+    deviceCookie: {
+      secure: config.session?.secure ?? true,
+      sameSite: config.session?.sameSite === "None" ? "none" : "strict",
+    },
   });
 }
 
@@ -352,10 +360,11 @@ function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): 
   router.use(methodGuard(() => router.stack)); // 405 before any body is parsed
   if (session) router.use("/session", sessionCsrfGuard(session)); // before any body parsing
   router.use(jsonBody());
-  const loginLimits = [limits.account("login"), limits.loginBackoff];
-  router.post("/register", limits.account("register"), registerRoute(deps));
-  router.post("/confirm", limits.account("confirm"), confirmRoute(deps));
-  router.post("/confirm/resend", limits.account("resend"), resendRoute(deps));
+  const perAccount = accountLimits(deps);
+  const loginLimits = [perAccount.login, limits.loginBackoff];
+  router.post("/register", perAccount.register, registerRoute(deps));
+  router.post("/confirm", perAccount.confirm, confirmRoute(deps));
+  router.post("/confirm/resend", perAccount.resend, resendRoute(deps));
   router.post("/login", ...loginLimits, loginRoute(deps));
   router.post("/login/challenge", challengeRoute(deps));
   router.post("/refresh", refreshRoute(deps));
@@ -364,13 +373,27 @@ function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): 
   router.post("/mfa/totp", ...totpAssociateRoute(deps));
   router.post("/mfa/totp/verify", ...totpVerifyRoute(deps));
   router.post("/mfa/disable", ...mfaDisableRoute(deps));
-  router.post("/password/forgot", limits.account("forgot"), forgotRoute(deps));
-  router.post("/password/reset", limits.account("reset"), resetRoute(deps));
+  router.post("/password/forgot", perAccount.forgot, forgotRoute(deps));
+  router.post("/password/reset", perAccount.reset, resetRoute(deps));
   router.post("/password/change", ...changePasswordRoute(deps));
   router.post("/account/delete", ...deleteAccountRoute(deps));
   if (session) addSessionRoutes(router, deps, session, loginLimits);
   router.use(createErrorHandler(deps.logger));
   return router;
+}
+
+/** Per-account limits of each route, counting only bodies the route's own checks accept. */
+function accountLimits(deps: RouteDeps) {
+  const { limits, config } = deps;
+  const schema = (s: ZodType) => acceptsWhen((body) => parseBody(s, body));
+  return {
+    register: limits.account("register", acceptsWhen(registerCheck(config))),
+    confirm: limits.account("confirm", acceptsWhen(confirmCheck(config))),
+    resend: limits.account("resend", schema(resendBody)),
+    login: limits.account("login", schema(loginBody)),
+    forgot: limits.account("forgot", schema(forgotBody)),
+    reset: limits.account("reset", acceptsWhen(resetCheck(config))),
+  };
 }
 
 function clientSettings(config: GatewayConfig) {

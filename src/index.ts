@@ -34,6 +34,8 @@ export {
   type TokenVerifier,
   type VerifierOptions,
 } from "./auth";
+export { DEFAULT_LOCKOUT_OPTIONS, type LockoutOptions } from "./http/lockout-options";
+export { DEVICE_HEADER, deviceCookieName } from "./http/device";
 export { ConfigError, GatewayError, STATUS_BY_CODE, type ErrorCode } from "./errors";
 export { createLogger, type Logger } from "./logger";
 export type { Clock } from "./clock";

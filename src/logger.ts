@@ -14,6 +14,7 @@ export const REDACT_PATHS: readonly string[] = [
   "accessToken",
   "idToken",
   "refreshToken",
+  "deviceToken",
   "clientSecret",
   "secretHash",
   "SecretHash",
@@ -23,6 +24,7 @@ export const REDACT_PATHS: readonly string[] = [
   "*.accessToken",
   "*.idToken",
   "*.refreshToken",
+  "*.deviceToken",
   "*.clientSecret",
   "*.secretHash",
   "*.SecretHash",
@@ -30,6 +32,7 @@ export const REDACT_PATHS: readonly string[] = [
   "req.headers.cookie",
   "req.headers['proxy-authorization']",
   "req.headers['x-api-key']",
+  "req.headers['x-device-token']",
   "res.headers['set-cookie']",
 ];
 

@@ -26,6 +26,7 @@ import { resolveSignUpAttributes } from "./routes/register";
 import { resolveSessionSecrets } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
+import { resolveLockoutOptions, type LockoutOptions } from "./http/lockout-options";
 import { resolveRedisOptions, type RedisConfig, type RedisOptions } from "./stores/redis-options";
 
 // Kept here so existing imports from "./options" keep working; each is owned by its module.
@@ -107,6 +108,11 @@ export interface GatewayOptions extends CognitoOptions {
    * cookie. Requires `sessionSecret`. Default off.
    */
   session?: boolean | SessionOptions;
+  /**
+   * Lockout defences while rate limits are on: device tokens, account-wide ceilings, code-send
+   * caps. Default {@link DEFAULT_LOCKOUT_OPTIONS} (src/http/lockout-options.ts).
+   */
+  lockout?: Partial<LockoutOptions>;
 }
 
 /** {@link GatewayOptions} with every default filled in. Internal: never exported from the package. */
@@ -134,6 +140,7 @@ export interface GatewayConfig extends CognitoConfig {
   adminSignUpRepair: boolean;
   /** Browser sessions, when turned on. */
   session: SessionConfig | undefined;
+  lockout: LockoutOptions;
 }
 
 /** Default path of the pinned keys. */
@@ -174,6 +181,7 @@ const GATEWAY_OPTION_KEYS = keysOf<GatewayOptions>({
   redis: true,
   adminSignUpRepair: true,
   session: true,
+  lockout: true,
 });
 
 /** Fills defaults and checks every option once; throws ConfigError saying what to fix. */
@@ -224,6 +232,7 @@ export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
     redis: o.redis === undefined ? undefined : resolveRedisOptions(o.redis),
     adminSignUpRepair: adminSignUpRepair(o, cognito.loginFlow),
     session: browserSessions(o),
+    lockout: resolveLockoutOptions(o.lockout),
   };
 }
 

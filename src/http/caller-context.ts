@@ -29,6 +29,7 @@ export const FORBIDDEN_CONTEXT_HEADERS: readonly string[] = Object.freeze([
   "x-api-key",
   "x-amz-security-token",
   "x-cognito-encoded-data",
+  "x-device-token",
 ]);
 
 /**

@@ -1,15 +1,21 @@
 import { createHmac } from "node:crypto";
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import {
+  ipKeyGenerator,
   MemoryStore,
   rateLimit,
   type AugmentedRequest,
   type Options,
   type Store,
 } from "express-rate-limit";
-import { ConfigError, GatewayError } from "../errors";
+import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { NO_METRICS, type Metrics } from "../observability/metrics";
+import type { Sealer } from "../session/seal";
+import { createDeviceTokens } from "./device";
+import { CodeSendCap, LoginTrust, type CodeKind, type LockoutDeps } from "./lockout";
+import { DEFAULT_LOCKOUT_OPTIONS, type LockoutOptions } from "./lockout-options";
+import { secondsUntil } from "./login-backoff";
 import type { RateLimitOptions } from "./rate-limit-options";
 import { requestLogger } from "./request-log";
 import { normaliseEmail } from "./schemas";
@@ -23,21 +29,45 @@ export type AccountRoute =
   | "forgot" // code sends
   | "reset"; // code guesses
 
+/** Whether a body is well formed for its route: only those count towards an account's limits. */
+export type Accepts = (body: unknown) => boolean;
+
 /** The gateway's limiters. Every refusal is `429 too_many_requests` with `Retry-After`. */
 export interface RateLimits {
   /** Per client IP. Counts a request once even when applied twice (app and router). */
   readonly ip: RequestHandler;
-  /** Per route and account; lets a body without an email string through (it gets a 400). */
-  account(route: AccountRoute): RequestHandler;
-  /** Refuses a login while the account's back-off runs. */
-  readonly loginBackoff: RequestHandler;
-  /** Records a login: a failure grows the back-off, a success clears it. Never throws. */
-  loginOutcome(email: string, succeeded: boolean): Promise<void>;
   /**
-   * Seconds the account's login back-off still runs (0: it may try). For password proofs that
-   * are not a login request (change password, delete account). Never throws.
+   * Per route and account, counting only bodies `accepts` finds well formed (default: any with
+   * an email string): per client (account and IP) up to `accountMax`, and from all clients
+   * together up to `lockout.accountCeiling`. On login, a trusted device is not counted, and the
+   * account-wide bound is the login ceiling (failures, see {@link loginBackoff}).
    */
-  loginWaitSeconds(email: string): Promise<number>;
+  account(route: AccountRoute, accepts?: Accepts): RequestHandler;
+  /**
+   * Login: refuses while the account's login ceiling is reached (every client) or, for a client
+   * without a valid device token for the account, while the account's back-off runs.
+   */
+  readonly loginBackoff: RequestHandler;
+  /**
+   * Records a password attempt of `email` (`req` tells which device made it): a failure grows
+   * the back-off (untrusted) or the device token's count (trusted) and the ceiling; a success
+   * clears the back-off (untrusted only). Answers the device token to hand out after a success
+   * (undefined when limits are off). Never throws.
+   */
+  loginOutcome(email: string, succeeded: boolean, req?: Request): Promise<string | undefined>;
+  /**
+   * Seconds the account's login back-off still runs for this request (0: it may try). For
+   * password proofs that are not a login request (change password, delete account). Never throws.
+   */
+  loginWaitSeconds(email: string, req?: Request): Promise<number>;
+  /**
+   * Per-address cap on code sends (register and resend, or forgot): true when a code may go out
+   * now, false when enough went out recently (answer the same 202, send nothing). Unknown
+   * addresses are counted exactly like existing ones. Fails open.
+   */
+  codeSend(email: string, kind: CodeKind): Promise<boolean>;
+  /** Sets the device cookie of a browser that completed a sign-in with `deviceToken`. */
+  setDeviceCookie(res: Response, deviceToken: string | undefined): void;
   /** Shuts every limiter store down (a shared store flushes what it holds). Never throws. */
   close(): Promise<void>;
 }
@@ -46,13 +76,15 @@ const pass: RequestHandler = (_req, _res, next) => {
   next();
 };
 
-/** `rateLimit: false`: nothing is limited. */
+/** `rateLimit: false`: nothing is limited, and no device tokens are issued. */
 export const NO_RATE_LIMITS: RateLimits = Object.freeze({
   ip: pass,
   account: () => pass,
   loginBackoff: pass,
-  loginOutcome: () => Promise.resolve(),
+  loginOutcome: () => Promise.resolve(undefined),
   loginWaitSeconds: () => Promise.resolve(0),
+  codeSend: () => Promise.resolve(true),
+  setDeviceCookie: () => undefined,
   close: () => Promise.resolve(),
 });
 
@@ -66,6 +98,12 @@ export interface RateLimitDeps {
   keySecret: string;
   /** Counts refusals by limit (`ip`, `account`, `login_backoff`). Default: not counted. */
   metrics?: Metrics;
+  /** Device tokens, ceilings and code-send caps. Default {@link DEFAULT_LOCKOUT_OPTIONS}. */
+  lockout?: LockoutOptions;
+  /** Seals device tokens (`deps.sealer("device")`). */
+  deviceSealer: Sealer;
+  /** The device cookie's attributes: the session cookies' (Secure and Strict by default). */
+  deviceCookie?: { secure: boolean; sameSite: "strict" | "lax" | "none" };
 }
 
 /**
@@ -81,50 +119,109 @@ export function createRateLimits(options: RateLimitOptions, deps: RateLimitDeps)
     return store;
   };
   const metrics = deps.metrics ?? NO_METRICS;
+  const lockout = deps.lockout ?? DEFAULT_LOCKOUT_OPTIONS;
   const keyOf = accountKeys(deps.keySecret);
-  const common = limiterDefaults(deps.logger);
+  const shared = { limits: options, lockout, storeFor, logger: deps.logger, keyOf };
+  const devices = createDeviceTokens({
+    sealer: deps.deviceSealer,
+    ttlSeconds: lockout.deviceTokenDays * 86_400,
+    ...(deps.deviceCookie ?? { secure: true, sameSite: "strict" }),
+  });
+  const trust = new LoginTrust(shared, devices);
+  const sends = new CodeSendCap(shared);
   const ipLimiter = rateLimit({
-    ...common,
+    ...limiterDefaults(deps.logger),
     windowMs: options.ipWindowSeconds * 1000,
     limit: options.ipMax,
     store: storeFor("ip"),
     handler: refuse(deps.logger, metrics, "ip"),
   });
-  const account = (route: AccountRoute): RequestHandler =>
-    rateLimit({
-      ...common,
-      windowMs: options.accountWindowSeconds * 1000,
-      limit: options.accountMax,
-      store: storeFor(`account:${route}`),
-      skip: (req) => emailOf(req) === undefined,
-      keyGenerator: (req) => keyOf(route, emailOf(req) ?? ""),
-      handler: refuse(deps.logger, metrics, "account"),
-    });
-  const backoff = new LoginBackoff(options, storeFor, deps.logger, (email) =>
-    keyOf("login-failures", email),
-  );
+  const account = accountLimiters(shared, metrics, trust);
   return {
     ip: countOnce(ipLimiter),
     account,
-    loginBackoff: (req, _res, next) => {
-      const email = emailOf(req);
-      if (email === undefined) {
+    loginBackoff: loginBackoff(trust, deps.logger, metrics),
+    loginOutcome: (email, succeeded, req) => trust.record(email, succeeded, req),
+    loginWaitSeconds: (email, req) => trust.wait(req, email),
+    codeSend: (email, kind) => sends.allow(email, kind),
+    setDeviceCookie(res, deviceToken) {
+      if (deviceToken !== undefined) res.append("Set-Cookie", devices.cookie(deviceToken));
+    },
+    close: () => shutDown(opened, deps.logger),
+  };
+}
+
+/** The per-account limiters of a route: per client (account and IP), then account-wide. */
+function accountLimiters(
+  shared: LockoutDeps,
+  metrics: Metrics,
+  trust: LoginTrust,
+): (route: AccountRoute, accepts?: Accepts) => RequestHandler {
+  const { limits, lockout, storeFor, logger, keyOf } = shared;
+  const common = limiterDefaults(logger);
+  return (route, accepts = () => true) => {
+    const email = (req: Request) => emailOf(req) ?? "";
+    // Malformed requests never count: a stranger's junk cannot use up the owner's allowance.
+    const skip = (req: Request) => emailOf(req) === undefined || !accepts(req.body);
+    const perClient = rateLimit({
+      ...common,
+      windowMs: limits.accountWindowSeconds * 1000,
+      limit: limits.accountMax,
+      store: storeFor(`account:${route}`),
+      skip: async (req) =>
+        skip(req) || (route === "login" && (await trust.trusted(req, email(req)))),
+      // Keyed by account and client IP, both inside the HMAC: the store never holds either.
+      keyGenerator: (req) => keyOf(`${route}\n${ipKeyGenerator(req.ip ?? "")}`, email(req)),
+      handler: refuse(logger, metrics, "account"),
+    });
+    if (route === "login") return perClient; // login's account-wide bound counts failures
+    const ceiling = rateLimit({
+      ...common,
+      windowMs: limits.accountWindowSeconds * 1000,
+      limit: lockout.accountCeiling,
+      store: storeFor(`account-ceiling:${route}`),
+      skip,
+      keyGenerator: (req) => keyOf(route, email(req)),
+      handler: refuse(logger, metrics, "account"),
+    });
+    return function accountLimit(req, res, next) {
+      void perClient(req, res, (err?: unknown) => {
+        if (err !== undefined) next(err);
+        else void ceiling(req, res, next);
+      });
+    };
+  };
+}
+
+/** The login back-off and ceiling as middleware, before the route's floor. */
+function loginBackoff(trust: LoginTrust, logger: Logger, metrics: Metrics): RequestHandler {
+  return function loginBackoff(req, _res, next) {
+    const email = emailOf(req);
+    if (email === undefined) {
+      next();
+      return;
+    }
+    trust.wait(req, email).then((waitSeconds) => {
+      if (waitSeconds === 0) {
         next();
         return;
       }
-      backoff.check(email).then((waitSeconds) => {
-        if (waitSeconds === 0) {
-          next();
-          return;
-        }
-        metrics.rateLimited("login_backoff");
-        requestLogger(deps.logger, req).info({ limit: "login-backoff" }, "rate limited");
-        next(new GatewayError("too_many_requests", { retryAfterSeconds: waitSeconds }));
-      }, next);
-    },
-    loginOutcome: (email, succeeded) => backoff.record(email, succeeded),
-    loginWaitSeconds: (email) => backoff.check(email),
-    close: () => shutDown(opened, deps.logger),
+      metrics.rateLimited("login_backoff");
+      requestLogger(logger, req).info({ limit: "login-backoff" }, "rate limited");
+      next(new GatewayError("too_many_requests", { retryAfterSeconds: waitSeconds }));
+    }, next);
+  };
+}
+
+/** An {@link Accepts} from a check that throws on a malformed body (the route's own check). */
+export function acceptsWhen(check: (body: unknown) => unknown): Accepts {
+  return (body) => {
+    try {
+      check(body);
+      return true;
+    } catch {
+      return false;
+    }
   };
 }
 
@@ -165,11 +262,6 @@ function refuse(logger: Logger, metrics: Metrics, limit: "ip" | "account"): Opti
   };
 }
 
-function secondsUntil(when: Date | undefined): number | undefined {
-  if (when === undefined) return undefined;
-  return Math.max(1, Math.ceil((when.getTime() - Date.now()) / 1000));
-}
-
 /** A limiter applied at app level and in the router still counts each request once. */
 function countOnce(limiter: RequestHandler): RequestHandler {
   const seen = new WeakSet<Request>();
@@ -205,111 +297,4 @@ export function accountKeys(secret: string): (purpose: string, email: string) =>
       .digest("base64url");
 }
 
-/**
- * Growing back-off for login failures. The first `loginFreeFailures` failures cost nothing;
- * after each further one the account waits 1 s, 2 s, 4 s, … up to `loginMaxBackoffSeconds`.
- * A success clears the count. Failures are remembered for `loginFailureWindowSeconds`.
- *
- * Only express-rate-limit Store operations are used, so any Store works (it needs `get`): the
- * failure count is a hit count, and a wait of d seconds is a key in a store whose window is d
- * seconds — present while the wait runs, with its end as `resetTime`.
- */
-class LoginBackoff {
-  readonly #options: RateLimitOptions;
-  readonly #storeFor: (prefix: string) => Store;
-  readonly #logger: Logger;
-  readonly #key: (email: string) => string;
-  readonly #failures: Store;
-  readonly #locks = new Map<number, Store>();
-
-  constructor(
-    options: RateLimitOptions,
-    storeFor: (prefix: string) => Store,
-    logger: Logger,
-    key: (email: string) => string,
-  ) {
-    this.#options = options;
-    this.#storeFor = storeFor;
-    this.#logger = logger;
-    this.#key = key;
-    this.#failures = this.#open("login-failures", options.loginFailureWindowSeconds);
-  }
-
-  /** Seconds the account must still wait, 0 when it may try. Fails open. */
-  async check(email: string): Promise<number> {
-    try {
-      const key = this.#key(email);
-      const failures = (await this.#read(this.#failures, key))?.totalHits ?? 0;
-      const wait = backoffSeconds(failures, this.#options);
-      if (wait === 0) return 0;
-      const lock = await this.#read(this.#lock(wait), key);
-      return lock !== undefined && lock.totalHits > 0 ? (secondsUntil(lock.resetTime) ?? wait) : 0;
-    } catch (err) {
-      this.#logger.error({ err }, "login back-off store failed; allowing the attempt");
-      return 0;
-    }
-  }
-
-  /** Counts a failure and starts its wait, or clears the count after a success. */
-  async record(email: string, succeeded: boolean): Promise<void> {
-    try {
-      const key = this.#key(email);
-      if (succeeded) {
-        await this.#failures.resetKey(key);
-        return;
-      }
-      const { totalHits } = await this.#failures.increment(key);
-      const wait = backoffSeconds(totalHits, this.#options);
-      if (wait > 0) await this.#lock(wait).increment(key);
-    } catch (err) {
-      this.#logger.error({ err }, "login back-off store failed");
-    }
-  }
-
-  async #read(store: Store, key: string) {
-    return store.get?.(key); // present: checked when the store was opened
-  }
-
-  /** The store of waits of `seconds`, opened on first use. */
-  #lock(seconds: number): Store {
-    let store = this.#locks.get(seconds);
-    if (store === undefined) {
-      store = this.#open(`login-backoff:${seconds}s`, seconds);
-      this.#locks.set(seconds, store);
-    }
-    return store;
-  }
-
-  #open(prefix: string, windowSeconds: number): Store {
-    const store = this.#storeFor(prefix);
-    if (typeof store.get !== "function") {
-      throw new ConfigError(
-        "malformed",
-        "rateLimit.store",
-        "rateLimit.store: the login back-off needs a Store with get().",
-      );
-    }
-    const failed = (err: unknown) => {
-      this.#logger.error({ err }, "login back-off store failed to initialise");
-    };
-    try {
-      // express-rate-limit calls init for its own limiters; these stores are used directly.
-      void Promise.resolve(store.init?.({ windowMs: windowSeconds * 1000 } as Options)).catch(
-        failed,
-      );
-    } catch (err) {
-      failed(err);
-    }
-    return store;
-  }
-}
-
-/** Wait after `failures` failures: 0 while free, then 1, 2, 4, … seconds, capped. */
-export function backoffSeconds(
-  failures: number,
-  options: Pick<RateLimitOptions, "loginFreeFailures" | "loginMaxBackoffSeconds">,
-): number {
-  const beyond = failures - options.loginFreeFailures;
-  if (beyond <= 0) return 0;
-  return Math.min(2 ** Math.min(beyond - 1, 30), options.loginMaxBackoffSeconds);
-}
+export { backoffSeconds } from "./login-backoff";

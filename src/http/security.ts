@@ -119,7 +119,13 @@ export function corsFor(
   const bearerOnly = {
     ...common,
     origin: true,
-    allowedHeaders: ["Content-Type", "Authorization", "X-Request-Id", "X-Cognito-Encoded-Data"],
+    allowedHeaders: [
+      "Content-Type",
+      "Authorization",
+      "X-Request-Id",
+      "X-Cognito-Encoded-Data",
+      "X-Device-Token",
+    ],
     credentials: false,
   };
   const withCookies = {

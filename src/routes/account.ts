@@ -38,7 +38,7 @@ export function changePasswordRoute(deps: RouteDeps): RequestHandler[] {
         throw new GatewayError("invalid_request", { details });
       }
       const caller = await verifiedCaller(deps, req);
-      await provenPassword(deps, caller, () =>
+      await provenPassword(deps, req, caller, () =>
         callCognito("change", deps, req, () =>
           deps.cognito.changePassword(caller.accessToken, body.currentPassword, body.newPassword),
         ),
@@ -95,7 +95,7 @@ export function deleteAccountRoute(deps: RouteDeps): RequestHandler[] {
       const body = parseBody(deleteAccountBody, req.body);
       const caller = await verifiedCaller(deps, req);
       const context = deps.callerContext(req);
-      const proven = await provenPassword(deps, caller, async () => {
+      const proven = await provenPassword(deps, req, caller, async () => {
         const result = await callCognito("delete", deps, req, () =>
           deps.cognito.provePassword(caller.email, body.password, context),
         );
@@ -133,19 +133,25 @@ async function verifiedCaller(deps: RouteDeps, req: Request): Promise<Caller> {
 }
 
 /**
- * Runs a password proof under the account's login back-off: refused (429) while it runs; a wrong
- * password (401 invalid_credentials) grows it, a right one clears it.
+ * Runs a password proof under the account's login back-off, exactly as a login from this client
+ * (a device token it presents counts): refused (429) while it runs; a wrong password (401
+ * invalid_credentials) grows it, a right one clears it.
  */
-async function provenPassword<T>(deps: RouteDeps, caller: Caller, proof: () => Promise<T>) {
-  const wait = await deps.limits.loginWaitSeconds(caller.email);
+async function provenPassword<T>(
+  deps: RouteDeps,
+  req: Request,
+  caller: Caller,
+  proof: () => Promise<T>,
+) {
+  const wait = await deps.limits.loginWaitSeconds(caller.email, req);
   if (wait > 0) throw new GatewayError("too_many_requests", { retryAfterSeconds: wait });
   try {
     const value = await proof();
-    await deps.limits.loginOutcome(caller.email, true);
+    await deps.limits.loginOutcome(caller.email, true, req);
     return value;
   } catch (error) {
     if (isGatewayError(error) && error.code === "invalid_credentials") {
-      await deps.limits.loginOutcome(caller.email, false);
+      await deps.limits.loginOutcome(caller.email, false, req);
     }
     throw error;
   }

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { CallerContext } from "../cognito/context";
 import { GatewayError } from "../errors";
+import type { GatewayConfig } from "../options";
 import { passwordProblems } from "../http/password-policy";
 import { confirmBody, parseBody, resendBody } from "../http/schemas";
 import { callCognito, type RouteDeps } from "./deps";
@@ -21,12 +22,9 @@ export const RESEND_ACCEPTED = Object.freeze({
  * confirming, and a different one is refused (`invalid_code`, like every other failure).
  */
 export function confirmRoute(deps: RouteDeps): RequestHandler {
+  const check = confirmCheck(deps.config);
   return async function confirm(req, res) {
-    const body = parseBody(confirmBody, req.body);
-    if (body.password !== undefined) {
-      const problems = passwordProblems(body.password, deps.config.passwordPolicy);
-      if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
-    }
+    const body = check(req.body);
     const context = deps.callerContext(req);
     const { password } = body;
     const admin = deps.config.adminSignUpRepair;
@@ -53,6 +51,18 @@ export function confirmRoute(deps: RouteDeps): RequestHandler {
   };
 }
 
+/** The confirm body as the route checks it (the rate limits count only bodies that pass). */
+export function confirmCheck(config: GatewayConfig) {
+  return function checkConfirm(raw: unknown) {
+    const body = parseBody(confirmBody, raw);
+    if (body.password !== undefined) {
+      const problems = passwordProblems(body.password, config.passwordPolicy);
+      if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
+    }
+    return body;
+  };
+}
+
 async function checkedPassword(
   deps: RouteDeps,
   req: Request,
@@ -66,16 +76,20 @@ async function checkedPassword(
   return "value" in result && result.value;
 }
 
-/** POST /confirm/resend — 202 for any address. */
+/**
+ * POST /confirm/resend — 202 for any address. Within the per-address send cap a repeat answers
+ * the same 202 and sends nothing (the code already sent stays the valid one).
+ */
 export function resendRoute(deps: RouteDeps): RequestHandler {
   return async function resend(req, res) {
     const body = parseBody(resendBody, req.body);
     const context = deps.callerContext(req);
-    await deps.floor(() =>
-      callCognito("resend", deps, req, () =>
+    await deps.floor(async () => {
+      if (!(await deps.limits.codeSend(body.email, "confirmation"))) return;
+      await callCognito("resend", deps, req, () =>
         deps.cognito.resendConfirmationCode(body.email, context),
-      ),
-    );
+      );
+    });
     res.status(202).json(RESEND_ACCEPTED);
   };
 }

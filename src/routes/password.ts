@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { CallerContext } from "../cognito/context";
 import { GatewayError } from "../errors";
+import type { GatewayConfig } from "../options";
 import { passwordProblems } from "../http/password-policy";
 import { requestLogger } from "../http/request-log";
 import { forgotBody, parseBody, resetBody } from "../http/schemas";
@@ -14,15 +15,19 @@ export const FORGOT_ACCEPTED = Object.freeze({
 
 /**
  * POST /password/forgot — ForgotPassword, and the same 202 (status, body and, behind the response
- * floor, timing) for an existing, unknown, unconfirmed or disabled address.
+ * floor, timing) for an existing, unknown, unconfirmed or disabled address. Within the
+ * per-address send cap a repeat answers the same 202 and sends nothing.
  */
 export function forgotRoute(deps: RouteDeps): RequestHandler {
   return async function forgotPassword(req, res) {
     const body = parseBody(forgotBody, req.body);
     const context = deps.callerContext(req);
-    await deps.floor(() =>
-      callCognito("forgot", deps, req, () => deps.cognito.forgotPassword(body.email, context)),
-    );
+    await deps.floor(async () => {
+      if (!(await deps.limits.codeSend(body.email, "reset"))) return;
+      await callCognito("forgot", deps, req, () =>
+        deps.cognito.forgotPassword(body.email, context),
+      );
+    });
     res.status(202).json(FORGOT_ACCEPTED);
   };
 }
@@ -34,10 +39,9 @@ export function forgotRoute(deps: RouteDeps): RequestHandler {
  * the answer comes in the next second so that a new sign-in works at once.
  */
 export function resetRoute(deps: RouteDeps): RequestHandler {
+  const check = resetCheck(deps.config);
   return async function resetPassword(req, res) {
-    const body = parseBody(resetBody, req.body);
-    const problems = passwordProblems(body.password, deps.config.passwordPolicy);
-    if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
+    const body = check(req.body);
     const context = deps.callerContext(req);
     const account = await deps.floor(async () => {
       await callCognito("reset", deps, req, () =>
@@ -51,6 +55,16 @@ export function resetRoute(deps: RouteDeps): RequestHandler {
       await afterCutoff(deps, cutoff);
     }
     res.status(200).json({ status: "password_reset" });
+  };
+}
+
+/** The reset body as the route checks it (the rate limits count only bodies that pass). */
+export function resetCheck(config: GatewayConfig) {
+  return function checkReset(raw: unknown) {
+    const body = parseBody(resetBody, raw);
+    const problems = passwordProblems(body.password, config.passwordPolicy);
+    if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
+    return body;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from "express";
 import { ConfigError, GatewayError } from "../errors";
+import type { GatewayConfig } from "../options";
 import { passwordProblems } from "../http/password-policy";
 import { isStringList } from "../option-rules";
 import { parseBody, registerBody } from "../http/schemas";
@@ -40,23 +41,20 @@ export function resolveSignUpAttributes(
  * unconfirmed one (which gets its code re-sent). Policy and attribute checks run before Cognito.
  */
 export function registerRoute(deps: RouteDeps): RequestHandler {
-  const allowedAttributes = new Set(deps.config.signUpAttributes);
+  const check = registerCheck(deps.config);
   return async function register(req, res) {
-    const body = parseBody(registerBody, req.body);
+    const body = check(req.body);
     const attributes = body.attributes ?? {};
-    const problems = [
-      ...passwordProblems(body.password, deps.config.passwordPolicy),
-      ...Object.keys(attributes)
-        .filter((name) => !allowedAttributes.has(name))
-        .map((name) => ({ field: `attributes.${name}`, problem: "is not an accepted attribute" })),
-    ];
-    if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
     const context = deps.callerContext(req);
     const signUp = () => deps.cognito.signUp(body.email, body.password, attributes, context);
     await deps.floor(async () => {
+      // Counted for every address alike; a new address is signed up (its one first code) anyway.
+      const mayResend = await deps.limits.codeSend(body.email, "confirmation");
       const result = await callCognito("register", deps, req, signUp);
       if ("value" in result) deps.audit("registered", { email: body.email }, req);
       if (!("quiet" in result && result.quiet === "resend")) return;
+      // An existing address: a fresh code (or a replaced sign-up) only within the send cap.
+      if (!mayResend) return;
       if (deps.config.adminSignUpRepair) {
         await replacePending(deps, req, body.email, signUp);
         return;
@@ -67,6 +65,25 @@ export function registerRoute(deps: RouteDeps): RequestHandler {
       ).catch(() => undefined);
     });
     res.status(202).json(REGISTER_ACCEPTED);
+  };
+}
+
+/**
+ * The register body, checked as the route checks it (schema, password policy, attributes), or
+ * `invalid_request`: the rate limits count only bodies that pass it.
+ */
+export function registerCheck(config: GatewayConfig) {
+  const allowedAttributes = new Set(config.signUpAttributes);
+  return function checkRegister(raw: unknown) {
+    const body = parseBody(registerBody, raw);
+    const problems = [
+      ...passwordProblems(body.password, config.passwordPolicy),
+      ...Object.keys(body.attributes ?? {})
+        .filter((name) => !allowedAttributes.has(name))
+        .map((name) => ({ field: `attributes.${name}`, problem: "is not an accepted attribute" })),
+    ];
+    if (problems.length > 0) throw new GatewayError("invalid_request", { details: problems });
+    return body;
   };
 }
 

@@ -50,6 +50,11 @@ export function signInKit(deps: RouteDeps): SignInKit {
 export interface SignInOutcome {
   step: SignInStep;
   email: string;
+  /**
+   * After a completed sign-in with limits on: the device token that exempts this client from
+   * lockouts other clients cause (bearer clients get it in the body, browsers in a cookie).
+   */
+  deviceToken?: string | undefined;
 }
 
 /**
@@ -69,15 +74,14 @@ export async function passwordSignIn(
     );
     if (!("value" in result)) throw new GatewayError("invalid_credentials");
     const step = result.value;
-    if ("tokens" in step) {
-      if (step.tokens.refreshToken === undefined) throw new GatewayError("invalid_credentials");
-      await deps.limits.loginOutcome(body.email, true);
-      deps.audit("logged_in", { email: body.email, username: step.tokens.username }, req);
-    }
-    return { step, email: body.email };
+    if (!("tokens" in step)) return { step, email: body.email };
+    if (step.tokens.refreshToken === undefined) throw new GatewayError("invalid_credentials");
+    const deviceToken = await deps.limits.loginOutcome(body.email, true, req);
+    deps.audit("logged_in", { email: body.email, username: step.tokens.username }, req);
+    return { step, email: body.email, deviceToken };
   } catch (error) {
     if (isGatewayError(error) && error.code === "invalid_credentials") {
-      await deps.limits.loginOutcome(body.email, false);
+      await deps.limits.loginOutcome(body.email, false, req);
       deps.audit("login_failed", { email: body.email }, req);
     }
     throw error;
@@ -108,11 +112,11 @@ export async function answerChallenge(
       deps.cognito.respondToChallenge(opened.pending, answer, context),
     );
     if (!("value" in result)) throw new GatewayError("invalid_credentials");
-    if ("tokens" in result.value) {
-      await deps.limits.loginOutcome(opened.email, true);
-      deps.audit("logged_in", { email: opened.email, username: result.value.tokens.username }, req);
-    }
-    return { step: result.value, email: opened.email };
+    const step = result.value;
+    if (!("tokens" in step)) return { step, email: opened.email };
+    const deviceToken = await deps.limits.loginOutcome(opened.email, true, req);
+    deps.audit("logged_in", { email: opened.email, username: step.tokens.username }, req);
+    return { step, email: opened.email, deviceToken };
   } catch (error) {
     if (isGatewayError(error) && error.code === "invalid_credentials") {
       await attempts.fail(opened.pending.username);
@@ -191,9 +195,12 @@ export function challengeAnswerBody(deps: RouteDeps, pending: PendingChallenge, 
   };
 }
 
-/** The contract's body for a step: the login tokens, or the challenge answer. */
+/**
+ * The contract's body for a step: the login tokens (with `deviceToken` when one was issued, for
+ * the client to send back as `X-Device-Token`), or the challenge answer.
+ */
 export function stepBody(deps: RouteDeps, outcome: SignInOutcome) {
-  const { step, email } = outcome;
+  const { step, email, deviceToken } = outcome;
   if ("challenge" in step) return challengeAnswerBody(deps, step.challenge, email);
   const tokens = step.tokens;
   return {
@@ -203,5 +210,6 @@ export function stepBody(deps: RouteDeps, outcome: SignInOutcome) {
     expiresIn: tokens.expiresIn,
     tokenType: "Bearer",
     username: tokens.username,
+    ...(deviceToken === undefined ? {} : { deviceToken }),
   };
 }

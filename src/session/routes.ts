@@ -161,6 +161,8 @@ async function sessionStep(
   if ("challenge" in step) return challengeAnswerBody(deps, step.challenge, email);
   const { refreshToken } = step.tokens;
   if (refreshToken === undefined) throw new GatewayError("invalid_credentials");
+  // The device token goes in an HttpOnly cookie: no token in a session route's body.
+  deps.limits.setDeviceCookie(res, outcome.deviceToken);
   return startSession(session, req, res, { ...step.tokens, refreshToken });
 }
 

@@ -47,6 +47,7 @@ async function lifecycle(): Promise<{ secrets: string[]; code: string }> {
   await step("/confirm", { email: EMAIL.toUpperCase(), code });
   await step("/register", { email: EMAIL, password: PASSWORD }); // existing, confirmed
   const tokens = await step("/login", { email: EMAIL, password: PASSWORD });
+  expect(tokens.deviceToken).toEqual(expect.any(String)); // a secret too: never logged
   await step("/login", { email: EMAIL, password: WRONG_PASSWORD });
   await step("/login", { email: EMAIL, password: WRONG_PASSWORD }); // back-off starts
   await step("/login", { email: EMAIL, password: PASSWORD }); // 429 during the back-off
@@ -72,7 +73,9 @@ async function lifecycle(): Promise<{ secrets: string[]; code: string }> {
   ]);
   const { clientId, clientSecret } = gw.running.local ?? { clientId: "", clientSecret: "" };
   const issued = [tokens, refreshed].flatMap((t) =>
-    [t.accessToken, t.idToken, t.refreshToken].filter((v): v is string => v !== undefined),
+    [t.accessToken, t.idToken, t.refreshToken, t.deviceToken].filter(
+      (v): v is string => v !== undefined,
+    ),
   );
   const secrets = [
     PASSWORD,

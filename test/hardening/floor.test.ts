@@ -3,6 +3,7 @@
  * target, and answers that depend only on the input (invalid bodies, limits) never enter it.
  * The measured proof is `npm run audit:timing`.
  */
+import { MemoryStore, type Store } from "express-rate-limit";
 import request from "supertest";
 import { createResponseFloor } from "../../src/http/floor";
 import { ManualClock } from "../auth/helpers";
@@ -74,9 +75,21 @@ describe("answers that depend only on the input skip the floor", () => {
   });
 
   it("a per-account 429 answers at once", async () => {
-    const { app, cognito } = mockedGateway({ ...TEN_MINUTES, rateLimit: { accountMax: 1 } });
+    // The account's allowance is already spent (an earlier well-formed request would have waited
+    // out the floor): its store answers every account key as over the limit.
+    const spent = (prefix: string): Store => {
+      const store = new MemoryStore();
+      if (prefix.startsWith("account:")) {
+        store.increment = () => Promise.resolve({ totalHits: 99, resetTime: undefined });
+      }
+      return store;
+    };
+    const { app, cognito } = mockedGateway({
+      ...TEN_MINUTES,
+      rateLimit: { accountMax: 1, store: spent },
+    });
     const invalid = await request(app).post("/auth/login").send({ email: "a@example.com" });
-    expect(invalid.status).toBe(400); // counted for the account, answered before the floor
+    expect(invalid.status).toBe(400); // malformed: not counted, answered before the floor
     const res = await request(app)
       .post("/auth/login")
       .send({ email: "a@example.com", password: "Corr3ct-Horse!" });

@@ -245,6 +245,11 @@ describe("store", () => {
         "account:login",
         "login-failures",
         "login-backoff:1s",
+        "account-ceiling:confirm",
+        "login-ceiling",
+        "login-device-failures",
+        "code-send:confirmation:60s",
+        "code-send:reset:3600s",
       ]),
     );
     expect(new Set(prefixes).size).toBe(prefixes.length);
@@ -323,6 +328,26 @@ describe("configuration", () => {
       loginMaxBackoffSeconds: 16,
       loginFailureWindowSeconds: 17,
     });
+  });
+
+  it("reads the lockout variables", () => {
+    const config = loadConfig({
+      RATE_LIMIT_ACCOUNT_CEILING: "18",
+      RATE_LIMIT_LOGIN_CEILING: "19",
+      RATE_LIMIT_DEVICE_MAX_FAILURES: "20",
+      DEVICE_TOKEN_DAYS: "21",
+      CODE_SEND_PER_MINUTE: "2",
+      CODE_SEND_PER_HOUR: "22",
+    });
+    expect(config.gateway.lockout).toEqual({
+      accountCeiling: 18,
+      loginCeiling: 19,
+      deviceMaxFailures: 20,
+      deviceTokenDays: 21,
+      codeSendPerMinute: 2,
+      codeSendPerHour: 22,
+    });
+    expect(() => loadConfig({ CODE_SEND_PER_MINUTE: "0" })).toThrow(/CODE_SEND_PER_MINUTE/);
   });
 
   it.each(["ipMax", "accountWindowSeconds", "loginFailureWindowSeconds"] as const)(

@@ -128,6 +128,40 @@ describe("several instances on one Redis", () => {
   });
 });
 
+describe("lockout defences on one Redis (issue #9)", () => {
+  it("a device token from one instance is trusted by another; strangers share the back-off", async () => {
+    const { email } = await signedIn(b);
+    const first = await send(`${b.auth}/login`, { json: { email, password: PASSWORD } });
+    const deviceToken = (first.body as { deviceToken?: unknown }).deviceToken;
+    expect(deviceToken).toEqual(expect.any(String));
+    const wrong = { email, password: "Wr0ng-password!" };
+    for (const via of [c, b, c]) {
+      expect((await send(`${via.auth}/login`, { json: wrong })).status).toBe(401);
+    }
+    const right = { email, password: PASSWORD };
+    expect((await send(`${c.auth}/login`, { json: right })).status).toBe(429);
+    const trusted = await send(`${c.auth}/login`, {
+      json: right,
+      headers: { "x-device-token": String(deviceToken) },
+    });
+    expect(trusted.status).toBe(200);
+  });
+
+  it("caps code sends per address across instances", async () => {
+    const email = `cap-${String(Date.now())}@example.com`;
+    const register = await send(`${b.auth}/register`, { json: { email, password: PASSWORD } });
+    expect(register.status).toBe(202);
+    const code = a.latestCode(email);
+    expect(code).toEqual(expect.stringMatching(/^[0-9]{6}$/));
+    for (const via of [c, b, target(a)]) {
+      expect((await send(`${via.auth}/confirm/resend`, { json: { email } })).status).toBe(202);
+    }
+    expect(a.latestCode(email)).toBe(code); // nothing sent: the owner's code stays valid
+    const confirmed = await send(`${c.auth}/confirm`, { json: { email, code } });
+    expect(confirmed.status).toBe(200);
+  });
+});
+
 describe("Redis faults, over HTTP", () => {
   it("lost at run time: degraded, verifies from the mirror, queues a logout, limits per instance", async () => {
     const known = await signedIn(b);
