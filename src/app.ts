@@ -9,6 +9,7 @@ import { requestLog } from "./http/request-log";
 import { declaredBodyLimit, jsonBody } from "./http/body";
 import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
 import { corsFor, securityHeaders } from "./http/security";
+import { PACKAGE_ROOT } from "./package-files";
 import { healthz, readyz } from "./routes/health";
 
 /** Settings of the standalone app around a gateway. */
@@ -32,7 +33,7 @@ export interface AppOptions {
   hosts?: HostOptions;
 }
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = PACKAGE_ROOT;
 
 /**
  * The standalone HTTP app: request ids and access logs, security headers, CORS, health

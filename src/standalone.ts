@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from "./gateway";
 import type { LocalCognito } from "./local/emulator";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
+import { loadEmulator, loadEmulatorTokens } from "./local/lazy";
 import { localSessionSecret } from "./local/session-secret";
 import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
@@ -138,8 +139,8 @@ export async function startGateway(
 }
 
 async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCognito> {
-  // Loaded only in local mode: cognito-local is a dev dependency, absent from production installs.
-  const { startLocalCognito } = await import("./local/emulator");
+  // Loaded only in local mode: cognito-local is a dev dependency, absent from installed packages.
+  const { startLocalCognito } = await loadEmulator();
   await checkPinnedEmulatorKey(config);
   const local = await startLocalCognito({
     port: config.local.port,
@@ -161,7 +162,7 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
 async function checkPinnedEmulatorKey(config: ServerConfig): Promise<void> {
   const keysPath = config.gateway.keys;
   if (typeof keysPath !== "string") return;
-  const { EMULATOR_PUBLIC_JWK } = await import("./local/tokens");
+  const { EMULATOR_PUBLIC_JWK } = await loadEmulatorTokens();
   const pinned = JSON.parse(readFileSync(keysPath, "utf8")) as { keys?: unknown };
   assertPinnedEmulatorKeyCurrent(
     Array.isArray(pinned.keys) ? pinned.keys : [],
