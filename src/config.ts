@@ -54,7 +54,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The environment variables `loadConfig` reads (default `process.env`). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads `.env` (if present, without overriding the real environment) and the environment:

@@ -85,7 +85,10 @@ export interface Gateway {
   readonly keys: KeyStore;
   /** Revocations written by logout and read by every requireAuth of this gateway. */
   readonly revocations: RevocationStore;
-  /** Options with defaults filled in. */
+  /**
+   * Options with defaults filled in, for this package's own app and server.
+   * @internal not part of the public API (left out of the published types)
+   */
   readonly config: Readonly<GatewayConfig>;
   /**
    * The per-IP limiter. The router applies it; apply it to the app's other routes too (a
