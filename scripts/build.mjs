@@ -9,8 +9,9 @@
  *   exports are those of the CommonJS build. An ESM wrapper rather than a second copy of the
  *   code: whichever way an application (or two of its dependencies) loads the package, there is
  *   one GatewayError class, one key store and one set of metrics (no dual-package hazard).
- * - with `--types`: the declarations (`tsc -p tsconfig.build.json`), dist/cjs/*.d.ts, and a
- *   `.d.mts` beside each ESM entry. Slower (tsc), so only `npm run build` and `npm pack` do it.
+ * - with `--types`: the declarations (`tsc -p tsconfig.build.json`), dist/cjs/*.d.ts, which the
+ *   `.d.mts` beside each ESM entry re-exports. Slower (tsc): only `npm run build` and
+ *   `npm pack` do it.
  *
  *   node scripts/build.mjs [--types]
  */
@@ -63,7 +64,7 @@ async function exportNames(entry) {
   return Object.values(result.metafile.outputs).flatMap((output) => output.exports);
 }
 
-async function buildEsmWrappers(types) {
+async function buildEsmWrappers() {
   mkdirSync(join(DIST, "esm"), { recursive: true });
   for (const [name, entry] of Object.entries(ENTRIES)) {
     const names = (await exportNames(entry)).filter((n) => n !== "default");
@@ -73,12 +74,8 @@ async function buildEsmWrappers(types) {
       `import cjs from ${JSON.stringify(target)};\n` +
       (names.length ? `export const { ${names.join(", ")} } = cjs;\n` : "");
     writeFileSync(join(DIST, "esm", `${name}.mjs`), js);
-    if (types) {
-      writeFileSync(
-        join(DIST, "esm", `${name}.d.mts`),
-        `export * from ${JSON.stringify(target)};\n`,
-      );
-    }
+    // Its types: those of the CommonJS entry (dist/cjs/*.d.ts, written by tsc with --types).
+    writeFileSync(join(DIST, "esm", `${name}.d.mts`), `export * from ${JSON.stringify(target)};\n`);
   }
 }
 
@@ -91,10 +88,10 @@ function buildTypes() {
 
 const types = process.argv.includes("--types");
 const started = Date.now();
-rmSync(join(DIST, "esm"), { recursive: true, force: true });
+// The fast build only rewrites JavaScript: npm pack runs it (prepare) after the full one (prepack).
 if (types) rmSync(DIST, { recursive: true, force: true });
 await buildCommonJs();
-await buildEsmWrappers(types);
+await buildEsmWrappers();
 if (types) buildTypes();
 process.stderr.write(
   `build: ${relative(ROOT, DIST)}/ (CommonJS, ESM${types ? ", .d.ts" : ""}) in ${Date.now() - started} ms\n`,

@@ -9,6 +9,8 @@
  */
 export { createGateway, createAuthRouter, type Gateway, type ProtectOptions } from "./gateway";
 export { createApp, type AppOptions } from "./app";
+// The contract's JSON error envelope for an app of your own: mount it after your routes.
+export { createErrorHandler } from "./http/error-handler";
 export {
   DEFAULT_CONTEXT_HEADERS,
   DEFAULT_RATE_LIMITS,

@@ -12,12 +12,12 @@
  * // createGateway needs (with region "local" and any credentials), as local mode does.
  * ```
  */
-import type { LocalCognito, LocalCognitoOptions } from "./local/emulator";
+import type { LocalCognito, LocalCognitoOptions } from "./local/types";
 import { loadEmulator } from "./local/lazy";
 
-export type { LocalCognito, LocalCognitoOptions } from "./local/emulator";
+export type { LocalCognito, LocalCognitoOptions } from "./local/types";
 export type { LocalCognitoLink } from "./local/link";
-export type { LocalMfa } from "./local/challenges";
+export type { LocalMfa } from "./local/mfa";
 export { EMULATOR_MISSING } from "./local/lazy";
 export { ConfigError } from "./errors";
 

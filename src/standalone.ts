@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
 import type { ServerConfig } from "./config";
 import { createGateway, type Gateway } from "./gateway";
-import type { LocalCognito } from "./local/emulator";
+import type { LocalCognito } from "./local/types";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
 import { loadEmulator, loadEmulatorTokens } from "./local/lazy";
