@@ -18,7 +18,7 @@ import { loadEmulator } from "./local/lazy";
 export type { LocalCognito, LocalCognitoOptions } from "./local/types";
 export type { LocalCognitoLink } from "./local/link";
 export type { LocalMfa } from "./local/mfa";
-export { EMULATOR_MISSING } from "./local/lazy";
+export { EMULATOR_MISSING } from "./local/types";
 export { ConfigError } from "./errors";
 
 /**

@@ -4,10 +4,7 @@
  * (and `cognito-gateway/local`) fails with one clear message instead of a module-not-found trace.
  */
 import { ConfigError } from "../errors";
-
-/** The message when cognito-local is missing (also what tests look for). */
-export const EMULATOR_MISSING =
-  "Local mode runs the Cognito emulator cognito-local, a development-only package that is not installed here. Install it (`npm install --save-dev cognito-local@^5`) or configure a real user pool (COGNITO_USER_POOL_ID, see .env.example).";
+import { EMULATOR_MISSING } from "./types";
 
 /** The embedded emulator (src/local/emulator.ts). @throws ConfigError without cognito-local */
 export async function loadEmulator(): Promise<typeof import("./emulator")> {

@@ -1,5 +1,6 @@
 /**
- * The emulator's public types, in a file free of cognito-local's types: the published
+ * The emulator's public types (and the message when it is missing), in a file free of
+ * cognito-local's types: the published
  * declarations (startGateway's RunningGateway, `cognito-gateway/local`) mention them, and an
  * installed package has no cognito-local.
  */
@@ -54,3 +55,7 @@ export interface LocalCognito extends LocalCognitoLink {
   /** Stops listening and drops open connections. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** The message when cognito-local is missing (also what tests look for). */
+export const EMULATOR_MISSING =
+  "Local mode runs the Cognito emulator cognito-local, a development-only package that is not installed here. Install it (`npm install --save-dev cognito-local@^5`) or configure a real user pool (COGNITO_USER_POOL_ID, see .env.example).";

@@ -108,10 +108,11 @@ describe.each(VERSIONS)("Node %i", (major) => {
       expect(confirmed.status).toBe(200);
       const login = await send(`${base}/auth/login`, { json: { email, password } });
       expect(login.status).toBe(200);
-      const { accessToken, refreshToken } = login.body as Record<string, string>;
+      const { accessToken, refreshToken, username } = login.body as Record<string, string>;
       const bearer = { authorization: `Bearer ${accessToken ?? ""}` };
       const me = await send(`${base}/auth/me`, { headers: bearer });
-      expect(me.body).toMatchObject({ email });
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ username });
       const out = await send(`${base}/auth/logout`, { json: { refreshToken }, headers: bearer });
       expect(out.status).toBe(204);
       expect((await send(`${base}/auth/me`, { headers: bearer })).status).toBe(401);
