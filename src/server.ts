@@ -20,17 +20,25 @@ export { startGateway, type RunningGateway } from "./standalone";
 export async function serverLogger(
   config: Pick<ServerConfig, "mode" | "logLevel">,
   isTTY: boolean = process.stdout.isTTY,
+  output: NodeJS.WritableStream = process.stdout,
 ): Promise<Logger> {
   if (config.mode === "local" && isTTY) {
     try {
       const { default: pretty } = await import("pino-pretty");
-      const destination = pretty({ sync: true, colorize: true, ignore: "pid,hostname,service" });
+      const destination = pretty({
+        sync: true,
+        colorize: isTTY,
+        ignore: "pid,hostname,service",
+        destination: output,
+      });
       return createLogger({ level: config.logLevel, destination });
     } catch {
       // not installed (an installed package without dev dependencies): JSON lines
     }
   }
-  return createLogger({ level: config.logLevel });
+  // Standard output through pino's own fast writer, unless another stream was asked for.
+  if (output === process.stdout) return createLogger({ level: config.logLevel });
+  return createLogger({ level: config.logLevel, destination: output });
 }
 
 /**
