@@ -11,6 +11,7 @@
  *   login/register overhead against the same calls made directly with the AWS SDK, and the
  *   throughput of the full app (access logs, helmet) for reference.
  */
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -393,6 +394,8 @@ export interface ProductBenchResult {
     readonly rate: number;
     readonly p99Ms: number;
   };
+  /** The same measured on the sources run through tsx, as `npm start` did before #8. */
+  readonly rssSources: ProductBenchResult["rss"];
   readonly latency: readonly LatencyFigure[];
   /** Gateway minus SDK direct: latency percentiles (ms) and main-thread CPU per call (µs). */
   readonly overhead: {
@@ -406,8 +409,15 @@ export interface ProductBenchResult {
 const LOGIN_EMAIL = "bench.user@example.com";
 const LOGIN_PASSWORD = "Bench-Passw0rd!";
 
+/** How the standalone server runs: compiled (`npm start`) or its sources through tsx (before #8). */
+type ServerBuild = "compiled" | "sources";
+const SERVER_ARGS: Record<ServerBuild, readonly string[]> = {
+  compiled: ["dist/cjs/server.js"],
+  sources: ["--import", "tsx", "src/server.ts"],
+};
+
 /**
- * Starts `src/server.ts` (cognito mode) against the fake; resolves once /readyz answers 200.
+ * Starts the server (cognito mode) against the fake; resolves once /readyz answers 200.
  * `env` overrides the bench settings (e.g. the rate limits).
  */
 export async function startProduct(
@@ -415,12 +425,13 @@ export async function startProduct(
   jwksPath: string,
   nodeFlags: readonly string[],
   env: Readonly<Record<string, string>> = {},
+  build: ServerBuild = "compiled",
 ): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const child = startChild(
-    "gateway",
+    `gateway (${build})`,
     process.execPath,
-    [...nodeFlags, "--import", "tsx", "src/server.ts"],
+    [...nodeFlags, ...SERVER_ARGS[build]],
     {
       cwd: ROOT,
       env: childEnv({
@@ -453,6 +464,25 @@ export async function startProduct(
     throw error;
   }
   return { child, url };
+}
+
+/** {@link measureRss} of the sources run through tsx (the baseline of the compiled server). */
+async function sourcesRss(
+  options: ProductBenchOptions,
+  fakeUrl: string,
+  jwksPath: string,
+): Promise<ProductBenchResult["rss"]> {
+  const sources = await startProduct(fakeUrl, jwksPath, options.nodeFlags ?? [], {}, "sources");
+  try {
+    await sleep(500);
+    const rss = await measureRss(options, sources.child, sources.url);
+    options.log(
+      `  sources through tsx: RSS peak ${rss.peakMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s`,
+    );
+    return rss;
+  } finally {
+    await sources.child.stop();
+  }
 }
 
 /** RSS of the server while 200 connections send distinct tokens to GET /auth/me. */
@@ -621,6 +651,9 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
       timeoutMs: 3000,
       maxAttempts: 2,
     });
+    // The build `npm start` runs (prestart does the same).
+    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore" });
+    const rssSources = await sourcesRss(options, fake.url, jwks.path);
     product = await startProduct(fake.url, jwks.path, options.nodeFlags ?? []);
     const { child, url } = product;
     const me = await request(`${url}/auth/me`, {
@@ -671,6 +704,7 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
     });
     return {
       rss,
+      rssSources,
       latency,
       overhead: {
         login: diff("login via gateway", "InitiateAuth, AWS SDK direct"),

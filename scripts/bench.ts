@@ -101,6 +101,8 @@ const GOALS = {
   httpDistinctVsOpen: 0.6,
   overheadP50Ms: 1,
   rssMb: 120,
+  /** Throughput of the compiled server against its sources run through tsx (no loss, ±5 % noise). */
+  compiledVsSources: 0.95,
   startReadyMs: 3000,
 };
 
@@ -119,6 +121,7 @@ interface StartMethod {
 
 const START_METHODS: readonly StartMethod[] = [
   { name: "npm start", command: "npm", args: ["start"] },
+  { name: "node dist/cjs/server.js", command: process.execPath, args: ["dist/cjs/server.js"] },
   {
     name: "tsx src/server.ts",
     command: join(ROOT, "node_modules", ".bin", "tsx"),
@@ -277,7 +280,8 @@ function report(
     `${f.description}; per round ${f.vsOpenByRound.map((r) => fixed(r, 2)).join(" / ")}`,
   ]);
 
-  const { overhead, latency, rss, throughput } = product;
+  const { overhead, latency, rss, rssSources, throughput } = product;
+  const compiledVsSources = rss.rate / rssSources.rate;
   const latencyRows = latency.map((l) => [
     l.name,
     ms(l.p50, 3),
@@ -318,6 +322,18 @@ function report(
       `${whole(rss.rate)} req/s, p99 ${ms(rss.p99Ms, 0)}`,
       "",
       "",
+    ],
+    [
+      "before #8: peak of the sources through tsx (`node --import tsx src/server.ts`)",
+      `${fixed(rssSources.peakMb, 1)} MB (idle ${fixed(rssSources.idleMb, 1)} MB)`,
+      "",
+      "",
+    ],
+    [
+      "throughput under that load: compiled ÷ sources through tsx",
+      `${x(compiledVsSources)} (${whole(rss.rate)} vs ${whole(rssSources.rate)} req/s)`,
+      `≥ ${fixed(GOALS.compiledVsSources, 2)}×`,
+      goal("compiled throughput", compiledVsSources >= GOALS.compiledVsSources),
     ],
   ];
   const appRows = throughput.map(({ name, run }) => [
@@ -381,7 +397,7 @@ function report(
       .map(([op, n]) => `${op || "(no target)"} ${n}`)
       .join(", ")}.`,
     "",
-    "### 4. Memory of the standalone server (`node --import tsx src/server.ts` as `npm start` runs it, cognito mode against the fake, access log on to /dev/null; RSS from /proc)",
+    "### 4. Memory of the standalone server (`node dist/cjs/server.js`, the compiled build `npm start` runs, cognito mode against the fake, access log on to /dev/null; RSS from /proc), against its sources run through tsx in the same run",
     "",
     markdownTable(["RSS", "value", "goal", ""], rssRows),
     "",
@@ -417,6 +433,8 @@ function report(
     `login_overhead_p50_ms=${r2(overhead.login.p50)}`,
     `register_overhead_p50_ms=${r2(overhead.register.p50)}`,
     `rss_200c_mb=${fixed(rss.peakMb, 0)}`,
+    `rss_200c_tsx_mb=${fixed(rssSources.peakMb, 0)}`,
+    `compiled_vs_tsx=${r2(compiledVsSources)}`,
     `start_ready_ms=${fixed(npmStart, 0)}`,
     `scaleout_haproxy${String(scaleOut.instances)}_vs_direct1=${r2(scaleOut.ratio)}`,
     `goals_met=${met}/${goals.length}`,

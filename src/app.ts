@@ -11,6 +11,7 @@ import { declaredBodyLimit, jsonBody } from "./http/body";
 import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
 import { corsFor, securityHeaders } from "./http/security";
 import { keysOf, refuseUnknownKeys } from "./option-rules";
+import { PACKAGE_ROOT } from "./package-files";
 import { healthz, readyz } from "./routes/health";
 
 /** Settings of the standalone app around a gateway. */
@@ -36,7 +37,7 @@ export interface AppOptions {
   hosts?: HostOptions;
 }
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = PACKAGE_ROOT;
 
 /** Where the lifecycle router is mounted unless `basePath` (`BASE_PATH`) says otherwise. */
 export const DEFAULT_BASE_PATH = "/auth";

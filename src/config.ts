@@ -7,7 +7,7 @@ import { ConfigError } from "./errors";
 import { FLOOR_RULES, LOCAL_RESPONSE_FLOOR_MS } from "./http/floor";
 import { MIN_LENGTH_RULE, type PasswordPolicy } from "./http/password-policy";
 import { RATE_LIMIT_RULES, type RateLimitOptions } from "./http/rate-limit-options";
-import type { LocalMfa } from "./local/challenges";
+import type { LocalMfa } from "./local/mfa";
 import { LOCAL_MFA_MODES, LOCAL_REFRESH_GRACE_RULE } from "./local/options";
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger";
 import { numberOption, type NumberRule } from "./option-rules";
@@ -72,7 +72,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The environment variables `loadConfig` reads (default `process.env`). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads `.env` (if present, without overriding the real environment) and the environment:

@@ -1,17 +1,54 @@
 /**
- * Standalone entry: `npm start`. Reads `.env` and the environment, starts the gateway (with the
+ * `cognito-gateway/server`, the standalone server: {@link serve} is what `npm start` and
+ * `cognito-gateway serve` run. It reads `.env` and the environment, starts the gateway (with the
  * embedded emulator when no user pool is configured), reloads keys on SIGHUP, and stops cleanly
- * on SIGINT/SIGTERM.
+ * on SIGINT/SIGTERM. Run as a program (`node dist/cjs/server.js`), it serves at once.
  */
 import { performance } from "node:perf_hooks";
-import { loadConfig } from "./config";
+import { loadConfig, type ServerConfig } from "./config";
 import { ConfigError } from "./errors";
-import { createLogger } from "./logger";
-import { startGateway } from "./standalone";
+import { createLogger, type Logger } from "./logger";
+import { startGateway, type RunningGateway } from "./standalone";
 
-async function main(): Promise<void> {
+export { loadConfig, type ServerConfig } from "./config";
+export { startGateway, type RunningGateway } from "./standalone";
+
+/**
+ * Logs for people at a terminal in local mode (pino-pretty, when installed: a development
+ * dependency), JSON lines everywhere else — what log collectors read.
+ */
+export async function serverLogger(
+  config: Pick<ServerConfig, "mode" | "logLevel">,
+  isTTY: boolean = process.stdout.isTTY,
+  output: NodeJS.WritableStream = process.stdout,
+): Promise<Logger> {
+  if (config.mode === "local" && isTTY) {
+    try {
+      const { default: pretty } = await import("pino-pretty");
+      const destination = pretty({
+        sync: true,
+        colorize: isTTY,
+        ignore: "pid,hostname,service",
+        destination: output,
+      });
+      return createLogger({ level: config.logLevel, destination });
+    } catch {
+      // not installed (an installed package without dev dependencies): JSON lines
+    }
+  }
+  // Standard output through pino's own fast writer, unless another stream was asked for.
+  if (output === process.stdout) return createLogger({ level: config.logLevel });
+  return createLogger({ level: config.logLevel, destination: output });
+}
+
+/**
+ * Starts the standalone server from the environment and `.env` and installs the signal handlers
+ * (SIGHUP reloads jwks.json; SIGINT/SIGTERM stop gracefully, then exit).
+ * @throws ConfigError on a bad setting (nothing is started)
+ */
+export async function serve(): Promise<RunningGateway> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = await serverLogger(config);
   const running = await startGateway(config, logger);
   logger.info(
     {
@@ -48,11 +85,17 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  return running;
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : "startup failed";
-  console.error(`cognito-gateway: ${message}`);
-  if (!(error instanceof ConfigError)) console.error(error);
-  process.exit(1);
-});
+/** {@link serve}, exiting with 1 and one line on stderr (the whole error only if unexpected). */
+export function serveOrExit(): void {
+  serve().catch((error: unknown) => {
+    const message = error instanceof ConfigError ? error.message : "startup failed";
+    console.error(`cognito-gateway: ${message}`);
+    if (!(error instanceof ConfigError)) console.error(error);
+    process.exit(1);
+  });
+}
+
+if (require.main === module) serveOrExit();

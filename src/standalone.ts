@@ -5,10 +5,11 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
 import type { ServerConfig } from "./config";
 import { createGateway, type Gateway } from "./gateway";
-import type { LocalCognito } from "./local/emulator";
+import type { LocalCognito } from "./local/types";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
 import { DEFAULT_LOCAL_DATA_DIR } from "./local/link";
+import { loadEmulator, loadEmulatorTokens } from "./local/lazy";
 import { localSessionSecret } from "./local/session-secret";
 import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
@@ -148,8 +149,8 @@ export async function startGateway(
 }
 
 async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCognito> {
-  // Loaded only in local mode: cognito-local is a dev dependency, absent from production installs.
-  const { startLocalCognito } = await import("./local/emulator");
+  // Loaded only in local mode: cognito-local is a dev dependency, absent from installed packages.
+  const { startLocalCognito } = await loadEmulator();
   await checkPinnedEmulatorKey(config);
   const local = await startLocalCognito({
     ...config.local,
@@ -168,7 +169,7 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
 async function checkPinnedEmulatorKey(config: ServerConfig): Promise<void> {
   const keysPath = config.gateway.keys ?? DEFAULT_JWKS_PATH;
   if (typeof keysPath !== "string") return;
-  const { EMULATOR_PUBLIC_JWK } = await import("./local/tokens");
+  const { EMULATOR_PUBLIC_JWK } = await loadEmulatorTokens();
   const pinned = JSON.parse(readFileSync(keysPath, "utf8")) as { keys?: unknown };
   assertPinnedEmulatorKeyCurrent(
     Array.isArray(pinned.keys) ? pinned.keys : [],

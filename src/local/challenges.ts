@@ -60,8 +60,7 @@ import {
 import { maskDestination } from "../cognito/challenges";
 import type { LocalTokenContext } from "./tokens";
 
-/** MFA setting of the seeded pool (`LOCAL_MFA`). */
-export type LocalMfa = "off" | "optional" | "on";
+export type { LocalMfa } from "./mfa";
 
 /** Options of the challenge shims. */
 export interface ChallengeFidelityOptions {

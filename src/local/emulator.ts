@@ -23,15 +23,12 @@ import { UserPoolServiceFactoryImpl } from "cognito-local/lib/services/userPoolS
 import { ConfigError } from "../errors";
 import type { Logger } from "../logger";
 import { guardEmulator, randomPathKey } from "./access";
-import { ChallengeFidelity, type LocalMfa } from "./challenges";
+import { ChallengeFidelity } from "./challenges";
+import type { LocalMfa } from "./mfa";
+import type { LocalCognito, LocalCognitoOptions } from "./types";
 import { createOtp, LocalCodeSender } from "./codes";
 import { withCognitoFidelity } from "./fidelity";
-import {
-  createLinkRoutes,
-  DEFAULT_LOCAL_COGNITO_PORT,
-  DEFAULT_LOCAL_DATA_DIR,
-  type LocalCognitoLink,
-} from "./link";
+import { createLinkRoutes, DEFAULT_LOCAL_COGNITO_PORT, DEFAULT_LOCAL_DATA_DIR } from "./link";
 import { DEFAULT_LOCAL_MFA, LOCAL_REFRESH_GRACE_RULE } from "./options";
 import { numberOption } from "../option-rules";
 import { DEFAULT_SIGN_IN_OPTIONS } from "../routes/sign-in-options";
@@ -40,6 +37,7 @@ import { OriginJtiTokenGenerator } from "./tokens";
 
 export { LOCAL_CLIENT_NAME, LOCAL_POOL_NAME } from "./seed";
 export { EMULATOR_PUBLIC_JWK } from "./tokens";
+export type { LocalCognito, LocalCognitoOptions } from "./types";
 
 /** Loopback only: its signing key is public (and only gateways given its endpoint key may call it). */
 export const LOCAL_COGNITO_HOST = "127.0.0.1";
@@ -51,63 +49,6 @@ export { DEFAULT_LOCAL_COGNITO_PORT, DEFAULT_LOCAL_DATA_DIR } from "./link";
  * is set (nothing is signed for real); `local` matches the emulator's `local_…` pool ids.
  */
 export const LOCAL_REGION = "local";
-
-/** Options of {@link startLocalCognito}. */
-export interface LocalCognitoOptions {
-  /** Our logger. The emulator's own logs go to a child at level `error`. */
-  logger: Logger;
-  /** TCP port on 127.0.0.1. Default {@link DEFAULT_LOCAL_COGNITO_PORT}; 0 picks a free one. */
-  port?: number;
-  /** Data directory, resolved against the working directory. Default {@link DEFAULT_LOCAL_DATA_DIR}. */
-  dataDir?: string;
-  /** If set (six digits), every code the emulator sends is this one: for unattended runs. */
-  fixedCode?: string;
-  /** Called with the destination e-mail and the code each time the emulator "sends" a code. */
-  onCode?: (email: string, code: string) => void;
-  /**
-   * If set, the emulator also answers its link routes (`/_local/link`, `/_local/confirmation-code`)
-   * to callers presenting this bearer token: what gateways started with LOCAL_COGNITO_URL use.
-   */
-  linkToken?: string;
-  /** MFA of the seeded pool (`LOCAL_MFA`): off, optional or on. Default off. */
-  mfa?: LocalMfa;
-  /** The app client rotates refresh tokens (`COGNITO_REFRESH_ROTATION`). Default false. */
-  refreshRotation?: boolean;
-  /** Seconds a rotated-out refresh token still works (`LOCAL_REFRESH_GRACE_SECONDS`). Default 0. */
-  refreshGraceSeconds?: number;
-}
-
-/**
- * A running emulator, seeded with the local pool and app client. Its `userPoolId` (pool
- * `cognito-gateway-local`) and `clientId` are stable across runs; its `issuer` is
- * `http://127.0.0.1:<port>/<userPoolId>`; its region is {@link LOCAL_REGION}.
- */
-export interface LocalCognito extends LocalCognitoLink {
-  /**
-   * `http://127.0.0.1:<port>`: where the public discovery document and JWKS are. `endpoint` is
-   * this origin plus the run's secret path key (see ./access): log the origin, never the endpoint.
-   */
-  readonly origin: string;
-  /** The port actually bound (useful with `port: 0`). */
-  readonly port: number;
-  /** Milliseconds startLocalCognito took. */
-  readonly startupMs: number;
-  /** Latest code sent to this address (case-insensitive), if any since start. */
-  latestCode(email: string): string | undefined;
-  /** Creates a user with a temporary password (NEW_PASSWORD_REQUIRED at sign-in); answers it. */
-  invite(email: string): Promise<string>;
-  /**
-   * Sets a user's MFA by code (SMS, e-mail) as an administrator would, storing `phoneNumber`
-   * first when given; answers every MFA method the user now has.
-   */
-  setCodeMfa(
-    email: string,
-    methods: readonly ("SMS_MFA" | "EMAIL_OTP")[],
-    phoneNumber?: string,
-  ): Promise<string[]>;
-  /** Stops listening and drops open connections. Safe to call twice. */
-  close(): Promise<void>;
-}
 
 /**
  * Starts cognito-local in-process on 127.0.0.1, composed by hand rather than through its

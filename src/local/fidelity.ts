@@ -26,7 +26,7 @@
  * Anything not listed passes through to cognito-local unchanged.
  */
 import { timingSafeEqual } from "node:crypto";
-import jwt from "jsonwebtoken";
+import { decodeJwt, JwtExpiredError, verifyRs256 } from "./jwt";
 import {
   CognitoError,
   InvalidParameterError,
@@ -376,21 +376,19 @@ export interface AccessClaims {
 export function verifyEmulatorJwt(
   token: string,
   kind: "Access Token" | "Refresh Token",
-): jwt.JwtPayload {
+): Record<string, unknown> {
   try {
-    const payload = jwt.verify(token, EMULATOR_PUBLIC_PEM, { algorithms: ["RS256"] });
-    if (typeof payload === "string") throw new Error("not a JSON payload");
-    return payload;
+    return verifyRs256(token, EMULATOR_PUBLIC_PEM);
   } catch (err: unknown) {
-    if (err instanceof jwt.TokenExpiredError) throw new NotAuthorizedError(`${kind} has expired`);
+    if (err instanceof JwtExpiredError) throw new NotAuthorizedError(`${kind} has expired`);
     throw new NotAuthorizedError(`Invalid ${kind}`);
   }
 }
 
 /** origin_jti of a token we minted, without verifying it (it was verified or stored by us). */
 function originOf(token: string): string | undefined {
-  const payload = jwt.decode(token);
-  if (payload === null || typeof payload === "string") return undefined;
+  const payload = decodeJwt(token)?.payload;
+  if (payload === undefined) return undefined;
   return typeof payload.origin_jti === "string" ? payload.origin_jti : undefined;
 }
 
@@ -399,12 +397,9 @@ export function withTokenMetadata(result: unknown): unknown {
   if (!isObject(result) || !isObject(result.AuthenticationResult)) return result;
   const auth = result.AuthenticationResult;
   if (typeof auth.AccessToken !== "string") return result;
-  const claims = jwt.decode(auth.AccessToken);
+  const claims = decodeJwt(auth.AccessToken)?.payload;
   const expiresIn =
-    claims !== null &&
-    typeof claims !== "string" &&
-    typeof claims.exp === "number" &&
-    typeof claims.iat === "number"
+    claims !== undefined && typeof claims.exp === "number" && typeof claims.iat === "number"
       ? claims.exp - claims.iat
       : undefined;
   return {

@@ -4,7 +4,7 @@
  * dependency).
  */
 import type { NumberRule } from "../option-rules";
-import type { LocalMfa } from "./challenges";
+import type { LocalMfa } from "./mfa";
 
 /** What `LOCAL_MFA` may be. */
 export const LOCAL_MFA_MODES: readonly LocalMfa[] = Object.freeze(["off", "optional", "on"]);

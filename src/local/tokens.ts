@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import jwt from "jsonwebtoken";
 import emulatorPrivateKey from "cognito-local/lib/keys/cognitoLocal.private.json";
 import emulatorPublicKey from "cognito-local/lib/keys/cognitoLocal.public.json";
 import type { AppClient } from "cognito-local/lib/services/appClient";
 import type { Context } from "cognito-local/lib/services/context";
 import type { TokenGenerator, Tokens } from "cognito-local/lib/services/tokenGenerator";
 import type { User } from "cognito-local/lib/services/userPoolService";
+import { decodeJwt, signRs256 } from "./jwt";
 
 /** The emulator's RSA public key as a JWK (kid `CognitoLocal`), straight from cognito-local. */
 export const EMULATOR_PUBLIC_JWK: Readonly<typeof emulatorPublicKey.jwk> = Object.freeze({
@@ -87,20 +87,21 @@ export class OriginJtiTokenGenerator implements TokenGenerator {
 
 /** The `auth_time` cognito-local put in a token it just minted (the time of the sign-in). */
 function authTimeClaim(token: string): number | undefined {
-  const payload = jwt.decode(token);
-  if (payload === null || typeof payload === "string") return undefined;
+  const payload = decodeJwt(token)?.payload;
+  if (payload === undefined) return undefined;
   return typeof payload.auth_time === "number" ? payload.auth_time : undefined;
 }
 
 /** Adds claims to a token the emulator just signed, keeping its header kid, iat, exp, iss, aud. */
 function resign(token: string, extra: Record<string, string | number>): string {
-  const decoded = jwt.decode(token, { complete: true });
-  if (decoded === null || typeof decoded.payload === "string") {
+  const decoded = decodeJwt(token);
+  if (decoded === undefined) {
     throw new Error("cognito-local minted a token that is not a JWT with a JSON payload");
   }
   const kid = decoded.header.kid;
-  return jwt.sign({ ...decoded.payload, ...extra }, emulatorPrivateKey.pem, {
-    algorithm: "RS256",
-    ...(kid === undefined ? {} : { keyid: kid }),
-  });
+  return signRs256(
+    { ...decoded.payload, ...extra },
+    emulatorPrivateKey.pem,
+    typeof kid === "string" ? kid : undefined,
+  );
 }

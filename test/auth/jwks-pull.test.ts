@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../src/errors";
 import { EMULATOR_KID, FileKeyStore } from "../../src/auth/keys";
-import { cliFlag, jwksUrl, pullJwks } from "../../scripts/jwks-pull";
+import { checkJwks, jwksUrl, pullJwks } from "../../src/auth/jwks-pull";
+import { cliFlag, runCommand } from "../../src/cli";
 import { jwksOf, testKey } from "./helpers";
 
 const POOL = "eu-west-1_Pull1";
@@ -106,6 +107,70 @@ describe("pullJwks", () => {
     expect(await pullError({ poolId: "not-a-pool" })).toBeInstanceOf(ConfigError);
     expect(await pullError({ region: "us-east-1" })).toBeInstanceOf(ConfigError);
     expect(requested).toEqual([]);
+  });
+});
+
+describe("checkJwks", () => {
+  const pin = (...kids: string[]) => {
+    writeFileSync(out, JSON.stringify(jwksOf(...kids.map((kid) => testKey(kid)))));
+  };
+  const check = () => checkJwks({ poolId: POOL, file: out, fetch: localFetch });
+
+  it("is in sync when the pinned keys are exactly the published ones, and writes nothing", async () => {
+    pin("kid-1", "kid-2");
+    const before = readFileSync(out, "utf8");
+    handler = serveJson(jwksOf(testKey("kid-2"), testKey("kid-1")));
+    expect(await check()).toMatchObject({ inSync: true, missing: [], retired: [], changed: [] });
+    expect(readFileSync(out, "utf8")).toBe(before);
+  });
+
+  it("reports a newly published key, a retired key and a changed key as drift", async () => {
+    pin("kid-1", "kid-old");
+    handler = serveJson(jwksOf(testKey("kid-new"), testKey("kid-1")));
+    expect(await check()).toMatchObject({
+      inSync: false,
+      missing: ["kid-new"],
+      retired: ["kid-old"],
+    });
+    handler = serveJson({
+      keys: [{ ...testKey("kid-other").jwk, kid: "kid-1" }, testKey("kid-old").jwk],
+    });
+    expect(await check()).toMatchObject({ inSync: false, changed: ["kid-1"], missing: [] });
+  });
+
+  it("refuses an unreadable pinned file before any request", async () => {
+    writeFileSync(out, "{not json");
+    await expect(check()).rejects.toBeInstanceOf(ConfigError);
+    expect(requested).toEqual([]);
+  });
+});
+
+describe("cognito-gateway jwks (the CLI)", () => {
+  const pool = ["--pool-id", POOL];
+
+  it("check exits 0 in sync, 1 on drift (naming the kid), 2 when it cannot tell", async () => {
+    writeFileSync(out, JSON.stringify(jwksOf(testKey("kid-1"))));
+    handler = serveJson(jwksOf(testKey("kid-1")));
+    const args = ["jwks", "check", ...pool, "--file", out];
+    expect(await runCommand(args, localFetch)).toMatchObject({ status: 0, stdout: /in sync/ });
+    handler = serveJson(jwksOf(testKey("kid-1"), testKey("kid-2")));
+    const drift = await runCommand(args, localFetch);
+    expect(drift.status).toBe(1);
+    expect(drift.stdout).toMatch(/published, not pinned: kid-2/);
+    handler = serveJson({ message: "down" }, 500);
+    expect(await runCommand(args, localFetch)).toMatchObject({ status: 2, stderr: /HTTP 500/ });
+    handler = serveJson(jwksOf(testKey("kid-3")));
+    expect(await runCommand(["jwks", "pull", ...pool, `--out=${out}`], localFetch)).toMatchObject({
+      status: 0,
+      stdout: /kids: kid-3/,
+    });
+    expect(new FileKeyStore(out).kids).toEqual(["kid-3"]);
+  });
+
+  it("answers usage with status 2 for an unknown command, and the version", async () => {
+    expect(await runCommand(["frobnicate"])).toMatchObject({ status: 2, stderr: /usage/ });
+    expect(await runCommand(["jwks", "nope"])).toMatchObject({ status: 2 });
+    expect(await runCommand(["--version"])).toMatchObject({ status: 0, stdout: /^\d+\.\d+\.\d+/ });
   });
 });
 

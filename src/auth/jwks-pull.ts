@@ -1,19 +1,15 @@
 /**
- * Pulls the user pool's JWKS once and pins it in a file. The gateway itself never fetches keys:
- * it only reads this file. Re-run after Cognito rotates its keys.
- *
- *   npx tsx scripts/jwks-pull.ts [--pool-id <region>_<id>] [--region <region>] [--out ./jwks.json]
- *
- * Environment (or .env): COGNITO_USER_POOL_ID, COGNITO_REGION (optional), JWKS_PATH (default
- * ./jwks.json). Flags win over the environment.
+ * Pins the user pool's JWKS in a file (`cognito-gateway jwks pull`) and compares a pinned file
+ * with what the pool publishes (`cognito-gateway jwks check`). The gateway itself never fetches
+ * keys: it only reads the file. Pull again after Cognito rotates its keys; run the check from
+ * cron to learn of a rotation before it breaks sign-in.
  */
-import { randomBytes } from "node:crypto";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes, type KeyObject } from "node:crypto";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { config as loadDotenv } from "dotenv";
-import { ConfigError } from "../src/errors";
-import { EMULATOR_KID, loadJwks } from "../src/auth/keys";
-import { AWS_REGION, poolRegion } from "../src/cognito/options";
+import { ConfigError } from "../errors";
+import { EMULATOR_KID, loadJwks } from "./keys";
+import { AWS_REGION, poolRegion } from "../cognito/options";
 
 /** Options of {@link pullJwks}. */
 export interface JwksPullOptions {
@@ -65,6 +61,16 @@ export function jwksUrl(poolId: string, region?: string): string {
  * @throws ConfigError on a bad pool id, an HTTP failure, an invalid JWKS or the emulator key
  */
 export async function pullJwks(options: JwksPullOptions): Promise<JwksPullResult> {
+  const { url, json, keys } = await fetchPublished(options);
+  const path = resolve(options.out);
+  writeAtomically(path, `${JSON.stringify(json, null, 2)}\n`);
+  return { url, path, kids: [...keys.keys()] };
+}
+
+/** The pool's published JWKS, validated like a pinned file (and never the emulator's key). */
+async function fetchPublished(
+  options: Omit<JwksPullOptions, "out">,
+): Promise<{ url: string; json: unknown; keys: Map<string, KeyObject> }> {
   const url = jwksUrl(options.poolId, options.region);
   const json = await fetchJson(options.fetch, url, options.timeoutMs ?? 10_000);
   const keys = loadJwks(json, url);
@@ -75,9 +81,66 @@ export async function pullJwks(options: JwksPullOptions): Promise<JwksPullResult
       `${url}: contains kid ${EMULATOR_KID}, the cognito-local emulator key whose private key is public; refusing to pin it`,
     );
   }
-  const path = resolve(options.out);
-  writeAtomically(path, `${JSON.stringify(json, null, 2)}\n`);
-  return { url, path, kids: [...keys.keys()] };
+  return { url, json, keys };
+}
+
+/** Options of {@link checkJwks}: where the pinned file is, instead of where to write it. */
+export interface JwksCheckOptions extends Omit<JwksPullOptions, "out"> {
+  /** The pinned JWKS file. */
+  file: string;
+}
+
+/** How the pinned keys compare with the published ones. `inSync` means no drift at all. */
+export interface JwksCheckResult {
+  readonly url: string;
+  readonly path: string;
+  readonly inSync: boolean;
+  /** Published but not pinned: tokens signed with these are refused today (pull again). */
+  readonly missing: readonly string[];
+  /** Pinned but no longer published: retired keys still trusted here. */
+  readonly retired: readonly string[];
+  /** Same kid, different key material. */
+  readonly changed: readonly string[];
+}
+
+/**
+ * Compares the pinned file with the pool's published JWKS, key by key (kid and key material).
+ * Writes nothing.
+ * @throws ConfigError when either side cannot be read or is not a valid JWKS
+ */
+export async function checkJwks(options: JwksCheckOptions): Promise<JwksCheckResult> {
+  const path = resolve(options.file);
+  const pinned = loadJwks(readPinned(path), path);
+  const { url, keys: published } = await fetchPublished(options);
+  const missing = [...published.keys()].filter((kid) => !pinned.has(kid));
+  const retired = [...pinned.keys()].filter((kid) => !published.has(kid));
+  const changed = [...published].filter(([kid, key]) => {
+    const mine = pinned.get(kid);
+    return mine !== undefined && !mine.equals(key);
+  });
+  return {
+    url,
+    path,
+    inSync: missing.length + retired.length + changed.length === 0,
+    missing,
+    retired,
+    changed: changed.map(([kid]) => kid),
+  };
+}
+
+function readPinned(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as unknown;
+  } catch (err) {
+    throw new ConfigError(
+      "unreadable",
+      path,
+      `${path}: cannot be read as JSON (${describe(err)})`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 async function fetchJson(fetchFn: typeof fetch, url: string, timeoutMs: number): Promise<unknown> {
@@ -136,43 +199,4 @@ function writeAtomically(path: string, content: string): void {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** `--name value` or `--name=value` from `args`. */
-export function cliFlag(args: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    if (arg === name) return args[i + 1];
-    if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
-  }
-  return undefined;
-}
-
-async function main(): Promise<void> {
-  loadDotenv({ quiet: true }); // like the gateway: .env never overrides variables already set
-  const args = process.argv.slice(2);
-  const env = process.env;
-  const poolId = cliFlag(args, "--pool-id") ?? env.COGNITO_USER_POOL_ID;
-  if (poolId === undefined || poolId === "") {
-    throw new ConfigError(
-      "missing",
-      "userPoolId",
-      "set COGNITO_USER_POOL_ID or pass --pool-id <region>_<id>",
-    );
-  }
-  const result = await pullJwks({
-    poolId,
-    region: cliFlag(args, "--region") ?? (env.COGNITO_REGION || undefined),
-    out: cliFlag(args, "--out") ?? (env.JWKS_PATH || "./jwks.json"),
-    fetch: globalThis.fetch,
-  });
-  process.stdout.write(`pinned ${result.kids.length} key(s) from ${result.url}\n`);
-  process.stdout.write(`wrote ${result.path}\nkids: ${result.kids.join(", ")}\n`);
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`jwks-pull: ${describe(err)}\n`);
-    process.exitCode = 1;
-  });
 }
