@@ -1,14 +1,16 @@
 /**
  * `npm run bench`, scale-out row: requests per second through HAProxy round-robin over three
  * gateway instances against one of those instances reached directly, in the same run (see
- * scripts/cluster.ts for the cluster). The route is GET /auth/me with a valid access token from
+ * tools/lib/cluster.ts for the cluster). The route is GET /auth/me with a valid access token from
  * the shared emulator: verification and the full standalone app, no Cognito call per request.
  * Both variants alternate within each round, so drift in machine load cancels out in the ratio.
  */
-import { createAccount, send } from "./local-gateway";
-import { cpuSeconds, median } from "./bench-lib";
+import { startCluster, type Cluster } from "../tools/lib/cluster";
+import { createAccount } from "../tools/lib/gateways";
+import { send } from "../tools/lib/http";
+import { cpuSeconds } from "../tools/lib/proc";
+import { median } from "../tools/lib/stats";
 import { load, type LoadRun } from "./bench-http";
-import { startCluster, type Cluster } from "./cluster";
 
 /** Options of {@link runScaleOutBench}. */
 export interface ScaleOutOptions {

@@ -9,7 +9,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CLIENT_ID, POOL_ID, jwksOf, testKey } from "./auth/helpers";
-import { startFakeCognito, type FakeCognito } from "./helpers/fake-cognito";
+import { startFakeCognito, type FakeCognito } from "../tools/lib/fake-cognito";
 
 const ROOT = resolve(__dirname, "..");
 

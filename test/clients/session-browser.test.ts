@@ -12,7 +12,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createAccount } from "../../scripts/local-gateway";
+import { createAccount } from "../../tools/lib/gateways";
 import { launchChromium, shot, watch, type PageWatch } from "../helpers/browser";
 import { startTestGateway } from "../helpers/gateway";
 

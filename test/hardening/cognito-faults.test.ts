@@ -13,7 +13,7 @@ import {
   startFakeCognito,
   type FakeCognito,
   type FakeCognitoMode,
-} from "../helpers/fake-cognito";
+} from "../../tools/lib/fake-cognito";
 import { mockedGateway } from "../helpers/mocked-gateway";
 
 const TIMEOUT_MS = 300;

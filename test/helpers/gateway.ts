@@ -1,6 +1,6 @@
 import { createLogger } from "../../src/logger";
 import type { RunningGateway } from "../../src/standalone";
-import { startTempGateway } from "../../scripts/local-gateway";
+import { startTempGateway } from "../../tools/lib/gateways";
 import { LogCapture } from "./mocked-gateway";
 
 /** A full local-mode gateway for integration tests. */

@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { startGateway, type RunningGateway } from "../../src/standalone";
 import { CLIENT_ID, POOL_ID, jwksOf, mint, testKey } from "../auth/helpers";
-import { startFakeCognito, type FakeCognito } from "../helpers/fake-cognito";
+import { startFakeCognito, type FakeCognito } from "../../tools/lib/fake-cognito";
 
 const EMAIL = "metrics.probe.person@example.com";
 const PASSWORD = "Metr1cs-Passw0rd!";
