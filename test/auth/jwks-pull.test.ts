@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ConfigError } from "../../src/errors";
 import { EMULATOR_KID, FileKeyStore } from "../../src/auth/keys";
 import { cliFlag, jwksUrl, pullJwks } from "../../scripts/jwks-pull";
-import { jwksOf, testKey } from "./helpers";
+import { jwksOf, signingKey } from "../helpers/auth";
 
 const POOL = "eu-west-1_Pull1";
 const PATH = `/${POOL}/.well-known/jwks.json`;
@@ -67,7 +67,7 @@ async function pullError(options: Partial<Parameters<typeof pullJwks>[0]> = {}):
 
 describe("pullJwks", () => {
   it("fetches the pool's JWKS, validates it and writes it atomically", async () => {
-    handler = serveJson(jwksOf(testKey("kid-1"), testKey("kid-2")));
+    handler = serveJson(jwksOf(signingKey("kid-1"), signingKey("kid-2")));
     const result = await pullJwks({ poolId: POOL, out, fetch: localFetch });
     expect(requested).toEqual([PATH]);
     expect(result.kids).toEqual(["kid-1", "kid-2"]);
@@ -79,10 +79,10 @@ describe("pullJwks", () => {
   it.each([
     [
       "the emulator's key",
-      jwksOf({ ...testKey(), kid: EMULATOR_KID, jwk: { ...testKey().jwk, kid: EMULATOR_KID } }),
+      jwksOf({ ...signingKey(), kid: EMULATOR_KID, jwk: { ...signingKey().jwk, kid: EMULATOR_KID } }),
     ],
     ["an empty key set", { keys: [] }],
-    ["a weak key", jwksOf(testKey("weak", 1024))],
+    ["a weak key", jwksOf(signingKey("weak", 1024))],
     ["something that is not JSON", "<html>"],
   ])("refuses %s and leaves the existing file alone", async (_name, body) => {
     writeFileSync(out, "previous");

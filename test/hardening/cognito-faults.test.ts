@@ -7,7 +7,7 @@
 import { performance } from "node:perf_hooks";
 import request from "supertest";
 import { READINESS_CACHE_MS } from "../../src/routes/health";
-import { mint } from "../auth/helpers";
+import { mint } from "../helpers/auth";
 import {
   UPSTREAM_DETAIL,
   startFakeCognito,

@@ -5,7 +5,7 @@
  */
 import request from "supertest";
 import { createResponseFloor } from "../../src/http/floor";
-import { ManualClock } from "../auth/helpers";
+import { ManualClock } from "../helpers/auth";
 import { mockedGateway } from "../helpers/mocked-gateway";
 
 function recordingFloor(floorMs: number, jitterMs: number) {

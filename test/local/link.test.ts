@@ -7,7 +7,7 @@ import { childEnv, sleep, startChild } from "../../tools/lib/processes";
 import { ConfigError } from "../../src/errors";
 import { type LocalCognito, startLocalCognito } from "../../src/local/emulator";
 import { connectLocalCognito, linkFilePath, writeLinkFile } from "../../src/local/link";
-import { capturingLogger, removeDir, tempDataDir, uniqueEmail } from "./support";
+import { capturingLogger, removeDir, tempDataDir, uniqueEmail } from "../helpers/local";
 
 const LINK_TOKEN = "test-link-token-0123456789abcdef";
 

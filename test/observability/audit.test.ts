@@ -6,7 +6,7 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { mint } from "../auth/helpers";
+import { mint } from "../helpers/auth";
 import { authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const EMAIL = "Audit.Person@Example.com";
