@@ -79,7 +79,11 @@ describe("pullJwks", () => {
   it.each([
     [
       "the emulator's key",
-      jwksOf({ ...signingKey(), kid: EMULATOR_KID, jwk: { ...signingKey().jwk, kid: EMULATOR_KID } }),
+      jwksOf({
+        ...signingKey(),
+        kid: EMULATOR_KID,
+        jwk: { ...signingKey().jwk, kid: EMULATOR_KID },
+      }),
     ],
     ["an empty key set", { keys: [] }],
     ["a weak key", jwksOf(signingKey("weak", 1024))],
