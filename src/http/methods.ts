@@ -12,7 +12,7 @@ interface LayerLike {
 
 /** The part of `path` a mounting layer matched, from its match result (router 2) or itself. */
 function matchedPrefix(layer: LayerLike, match: unknown): string {
-  const matched = (match as { path?: unknown } | null).path;
+  const matched = (match as { path?: unknown } | null)?.path;
   return typeof matched === "string" ? matched : (layer.path ?? "");
 }
 
