@@ -109,6 +109,8 @@ export interface Reply {
   status: number;
   json: Record<string, unknown>;
   text: string;
+  /** Response headers, names in lower case. */
+  headers: Readonly<Record<string, string>>;
 }
 
 /** POSTs (with a body) or GETs (without) a path of the gateway, with an optional bearer token. */
@@ -119,7 +121,7 @@ export function clientOf(gw: Target) {
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     });
     const json = answer.text ? (JSON.parse(answer.text) as Reply["json"]) : {};
-    return { status: answer.status, text: answer.text, json };
+    return { status: answer.status, text: answer.text, json, headers: answer.headers };
   };
 }
 
