@@ -13,6 +13,7 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { configOf } from "../src/gateway";
 import { createAccount, startTempGateway, type TempGateway } from "../tools/lib/gateways";
 import { intFromEnv, runPool, send } from "../tools/lib/http";
 import { ksTwoSample, median } from "../tools/lib/stats";
@@ -163,7 +164,7 @@ async function main(): Promise<number> {
     await createAccount(gw, confirmed, PASSWORD);
     await createAccount(gw, unconfirmed, PASSWORD, false);
     const all = probes(confirmed, unconfirmed);
-    const { responseFloorMs, responseJitterMs } = gw.running.gateway.config;
+    const { responseFloorMs, responseJitterMs } = configOf(gw.running.gateway);
     console.log(
       `timing audit: ${all.length} groups × ${SAMPLES} requests, concurrency ${CONCURRENCY}, floor ${responseFloorMs} ms + jitter ${responseJitterMs} ms`,
     );

@@ -124,7 +124,7 @@ export function cycler<T>(items: readonly T[]): () => T {
   };
 }
 
-function writeJwks(key: BenchKey): { dir: string; path: string } {
+export function writeJwks(key: BenchKey): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), "cognito-gateway-bench-"));
   const path = join(dir, "jwks.json");
   writeFileSync(path, JSON.stringify(key.jwks));
@@ -218,7 +218,7 @@ export interface RouteBenchResult {
  * Starts `node --import tsx scripts/bench-http.ts <mode> <file>` and waits for the port it
  * reports over IPC (bounded), so no port can be taken between choosing and binding it.
  */
-async function startIpcChild(
+export async function startIpcChild(
   name: string,
   mode: "serve" | "fake",
   file: string,
@@ -406,11 +406,15 @@ export interface ProductBenchResult {
 const LOGIN_EMAIL = "bench.user@example.com";
 const LOGIN_PASSWORD = "Bench-Passw0rd!";
 
-/** Starts `src/server.ts` (cognito mode) against the fake; resolves once /readyz answers 200. */
-async function startProduct(
+/**
+ * Starts `src/server.ts` (cognito mode) against the fake; resolves once /readyz answers 200.
+ * `env` overrides the bench settings (e.g. the rate limits).
+ */
+export async function startProduct(
   fakeUrl: string,
   jwksPath: string,
   nodeFlags: readonly string[],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const child = startChild(
@@ -432,6 +436,7 @@ async function startProduct(
         RESPONSE_JITTER_MS: "0",
         RATE_LIMIT: "off",
         LOG_LEVEL: "info",
+        ...env,
       }),
     },
   );

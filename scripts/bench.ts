@@ -7,7 +7,9 @@
  *      route behind aws-jwt-verify, the sample code and a bare crypto.verify;
  *   3. login/register overhead of the gateway over an instant fake Cognito, floors and limits off;
  *   4. RSS of the standalone server under 200 connections;
- *   5. time from `npm start` (local mode) to GET /readyz answering 200.
+ *   5. time from `npm start` (local mode) to GET /readyz answering 200;
+ *   6-7. scale-out through HAProxy, shared state on Redis;
+ *   8. the gateway against the stack a team assembles by hand (scripts/bench-stack.ts).
  *
  * Servers run in child processes (the load generator keeps this process's core). Prints a
  * markdown table and a final `RESULT ...` line, and writes the table to artifacts/bench.md.
@@ -44,6 +46,7 @@ import {
 import { runScaleOutBench, type ScaleOutResult } from "./bench-scaleout";
 import { runVerifyBench, type VerifyBenchResult } from "./bench-verify";
 import { redisRows, runRedisBench } from "./bench-redis";
+import { runStackBench, stackSection } from "./bench-stack";
 
 const ROOT = resolve(__dirname, "..");
 const ARTIFACTS = join(ROOT, "artifacts");
@@ -515,9 +518,23 @@ async function main(): Promise<void> {
     }),
   );
 
+  log("8. the gateway against Express + helmet + pino-http + aws-jwt-verify, and bare Express");
+  const stack = stackSection(
+    await runStackBench({
+      key,
+      tokens,
+      reusedToken,
+      ...plan.http,
+      rounds: quick ? 3 : 7,
+      nodeFlags,
+      log,
+    }),
+  );
+
   const core = report({ verify, routes, product, starts, scaleOut }, plan, header);
-  const markdown = `${core.markdown}\n\n${redis.markdown}`;
-  const result = `${core.result} ${redis.summary}`;
+  const stackMet = stack.goals.filter((g) => g.met).length;
+  const markdown = `${core.markdown}\n\n${redis.markdown}\n\n${stack.markdown}\n\nSection 8 goals met: ${stackMet}/${stack.goals.length}.`;
+  const result = `${core.result} ${redis.summary} ${stack.summary} stack_goals_met=${stackMet}/${stack.goals.length}`;
   const footer = `\nWhole run: ${fixed((performance.now() - started) / 1000, 0)} s; load average at the end ${os
     .loadavg()
     .map((l) => l.toFixed(2))

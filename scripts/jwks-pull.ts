@@ -13,6 +13,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { config as loadDotenv } from "dotenv";
 import { ConfigError } from "../src/errors";
 import { EMULATOR_KID, loadJwks } from "../src/auth/keys";
+import { AWS_REGION, poolRegion } from "../src/cognito/options";
 
 /** Options of {@link pullJwks}. */
 export interface JwksPullOptions {
@@ -35,22 +36,27 @@ export interface JwksPullResult {
   readonly kids: readonly string[];
 }
 
-const POOL_ID = /^([a-z]{2,4}(?:-[a-z]+)+-\d{1,2})_[A-Za-z0-9]+$/;
-const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
 /** A JWKS is a few KB; anything much larger is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The JWKS URL of a user pool. @throws ConfigError on a malformed pool id or region */
 export function jwksUrl(poolId: string, region?: string): string {
-  const match = POOL_ID.exec(poolId);
-  if (match === null) {
-    throw new ConfigError(`pool id ${JSON.stringify(poolId)} must look like "<region>_<id>"`);
+  const fromPool = poolRegion(poolId);
+  if (fromPool === undefined) {
+    throw new ConfigError(
+      "malformed",
+      "userPoolId",
+      `pool id ${JSON.stringify(poolId)} must look like "<region>_<id>"`,
+    );
   }
-  const poolRegion = match[1] ?? "";
-  if (region !== undefined && (!REGION.test(region) || region !== poolRegion)) {
-    throw new ConfigError(`region ${JSON.stringify(region)} does not match pool id ${poolId}`);
+  if (region !== undefined && (!AWS_REGION.test(region) || region !== fromPool)) {
+    throw new ConfigError(
+      "conflict",
+      "region",
+      `region ${JSON.stringify(region)} does not match pool id ${poolId}`,
+    );
   }
-  return `https://cognito-idp.${poolRegion}.amazonaws.com/${poolId}/.well-known/jwks.json`;
+  return `https://cognito-idp.${fromPool}.amazonaws.com/${poolId}/.well-known/jwks.json`;
 }
 
 /**
@@ -64,6 +70,8 @@ export async function pullJwks(options: JwksPullOptions): Promise<JwksPullResult
   const keys = loadJwks(json, url);
   if (keys.has(EMULATOR_KID)) {
     throw new ConfigError(
+      "insecure",
+      "keys",
       `${url}: contains kid ${EMULATOR_KID}, the cognito-local emulator key whose private key is public; refusing to pin it`,
     );
   }
@@ -84,19 +92,32 @@ async function fetchJson(fetchFn: typeof fetch, url: string, timeoutMs: number):
     const declared = Number(response.headers.get("content-length") ?? 0);
     text = declared > MAX_BODY_BYTES ? "" : await response.text();
   } catch (err) {
-    throw new ConfigError(`${url}: request failed (${describe(err)}); check the network`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      "unavailable",
+      "userPoolId",
+      `${url}: request failed (${describe(err)}); check the network`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!response.ok) {
-    throw new ConfigError(`${url}: HTTP ${response.status}; check the pool id and region`);
+    throw new ConfigError(
+      "unavailable",
+      "userPoolId",
+      `${url}: HTTP ${response.status}; check the pool id and region`,
+    );
   }
   if (text.length === 0 || text.length > MAX_BODY_BYTES)
-    throw new ConfigError(`${url}: response is empty or too large for a JWKS`);
+    throw new ConfigError(
+      "unreadable",
+      "keys",
+      `${url}: response is empty or too large for a JWKS`,
+    );
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ConfigError(`${url}: response is not JSON`, { cause: err });
+    throw new ConfigError("unreadable", "keys", `${url}: response is not JSON`, { cause: err });
   }
 }
 
@@ -107,7 +128,9 @@ function writeAtomically(path: string, content: string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new ConfigError(`${path}: cannot be written (${describe(err)})`, { cause: err });
+    throw new ConfigError("unavailable", "keys", `${path}: cannot be written (${describe(err)})`, {
+      cause: err,
+    });
   }
 }
 
@@ -131,7 +154,11 @@ async function main(): Promise<void> {
   const env = process.env;
   const poolId = cliFlag(args, "--pool-id") ?? env.COGNITO_USER_POOL_ID;
   if (poolId === undefined || poolId === "") {
-    throw new ConfigError("set COGNITO_USER_POOL_ID or pass --pool-id <region>_<id>");
+    throw new ConfigError(
+      "missing",
+      "userPoolId",
+      "set COGNITO_USER_POOL_ID or pass --pool-id <region>_<id>",
+    );
   }
   const result = await pullJwks({
     poolId,

@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import express, { type Express, type RequestHandler } from "express";
+import { z } from "zod";
 import { GatewayError } from "./errors";
-import type { Gateway } from "./gateway";
+import { configOf, type Gateway } from "./gateway";
 import { createErrorHandler, notFound } from "./http/error-handler";
 import { hostGuard, isLoopback, localOnly, type HostOptions } from "./http/hosts";
 import { methodGuard } from "./http/methods";
@@ -9,6 +10,7 @@ import { requestLog } from "./http/request-log";
 import { declaredBodyLimit, jsonBody } from "./http/body";
 import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
 import { corsFor, securityHeaders } from "./http/security";
+import { keysOf, refuseUnknownKeys } from "./option-rules";
 import { healthz, readyz } from "./routes/health";
 
 /** Settings of the standalone app around a gateway. */
@@ -25,6 +27,8 @@ export interface AppOptions {
   localCodes?: (email: string) => string | undefined | Promise<string | undefined>;
   /** Local mode only: creates a user with a temporary password, answered to the caller. */
   localInvite?: (email: string) => Promise<string>;
+  /** Local mode only: sets a user's SMS / e-mail MFA as an administrator would. */
+  localMfa?: LocalMfaSetter;
   /**
    * Which `Host` headers are answered (DNS-rebinding defence). Default: any host, unless
    * `local` is true, when only loopback names are.
@@ -34,19 +38,34 @@ export interface AppOptions {
 
 const ROOT = resolve(__dirname, "..");
 
+/** Where the lifecycle router is mounted unless `basePath` (`BASE_PATH`) says otherwise. */
+export const DEFAULT_BASE_PATH = "/auth";
+
+const APP_OPTION_KEYS = keysOf<AppOptions>({
+  basePath: true,
+  trustProxy: true,
+  corsOrigins: true,
+  servePage: true,
+  localCodes: true,
+  localInvite: true,
+  localMfa: true,
+  hosts: true,
+});
+
 /**
  * The standalone HTTP app: request ids and access logs, security headers, CORS, health
  * probes, the OpenAPI document, the optional page, the lifecycle router, and the JSON 404/error
  * envelope.
  */
 export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
+  refuseUnknownKeys(options, APP_OPTION_KEYS);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false); // answers are no-store: hashing every body buys nothing
   app.set("trust proxy", options.trustProxy ?? false);
-  app.use(requestLog(gateway.config.logger, gateway.metrics));
+  app.use(requestLog(configOf(gateway).logger, gateway.metrics));
   app.use(securityHeaders());
-  const cors = corsFor(options.corsOrigins ?? [], gateway.config.session?.origins);
+  const cors = corsFor(options.corsOrigins ?? [], configOf(gateway).session?.origins);
   if (cors) app.use(cors);
   // Probes come before the limiter: an orchestrator polling them must never be refused.
   app.get("/healthz", healthz);
@@ -55,7 +74,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
     readyz({
       keys: gateway.keys,
       reachable: () => gateway.ready(),
-      clock: gateway.config.clock,
+      clock: configOf(gateway).clock,
       shared: gateway.shared,
     }),
   );
@@ -71,6 +90,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   if (options.localCodes) app.get("/_local/confirmation-code", localCodeRoute(options.localCodes));
   if (options.localInvite)
     app.post("/_local/invite", jsonBody(), localInviteRoute(options.localInvite));
+  if (options.localMfa) app.post("/_local/mfa", jsonBody(), localMfaRoute(options.localMfa));
   if (options.servePage === true) {
     // The QR code library of the page's authenticator enrolment, from this origin (CSP 'self').
     app.get("/vendor/qrcode-generator.js", (_req, res) => {
@@ -78,25 +98,77 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
     });
     app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
   }
-  app.use(options.basePath ?? "/auth", gateway.router);
+  app.use(options.basePath ?? DEFAULT_BASE_PATH, gateway.router);
   app.use(notFound);
-  app.use(createErrorHandler(gateway.config.logger));
+  app.use(createErrorHandler(configOf(gateway).logger));
   return app;
 }
 
 /**
- * GET /_local/confirmation-code?email= — exists only in local mode (the emulator sends no mail),
- * behind {@link localOnly}: callers on this machine only, never relayed, even if HOST exposes
- * the gateway wider.
+ * GET /_local/confirmation-code?email= (or ?phone= for SMS) — exists only in local mode (the
+ * emulator sends no mail or text), behind {@link localOnly}: callers on this machine only, never
+ * relayed, even if HOST exposes the gateway wider. Answers the latest code of any kind sent to
+ * the address or number: confirmation, password reset, or an SMS_MFA / EMAIL_OTP sign-in code.
  */
 function localCodeRoute(
-  latestCode: (email: string) => string | undefined | Promise<string | undefined>,
+  latestCode: (destination: string) => string | undefined | Promise<string | undefined>,
 ): RequestHandler {
   return async function localConfirmationCode(req, res) {
-    const email = typeof req.query.email === "string" ? normaliseEmail(req.query.email) : "";
-    const code = email === "" ? undefined : await latestCode(email);
+    const { email, phone } = req.query;
+    if (typeof phone === "string" && email === undefined) {
+      const code = PHONE_NUMBER.test(phone) ? await latestCode(phone) : undefined;
+      if (code === undefined) throw new GatewayError("not_found");
+      res.status(200).json({ phone, code });
+      return;
+    }
+    const address = typeof email === "string" ? normaliseEmail(email) : "";
+    const code = address === "" ? undefined : await latestCode(address);
     if (code === undefined) throw new GatewayError("not_found");
-    res.status(200).json({ email, code });
+    res.status(200).json({ email: address, code });
+  };
+}
+
+/** A phone number as Cognito stores one: E.164, `+` and up to 15 digits. */
+const PHONE_NUMBER = /^\+[1-9][0-9]{6,14}$/;
+
+/** Sets a user's MFA by code; answers every MFA method the user now has. */
+export type LocalMfaSetter = (
+  email: string,
+  methods: readonly ("SMS_MFA" | "EMAIL_OTP")[],
+  phoneNumber?: string,
+) => Promise<string[]>;
+
+const localMfaBody = z.strictObject({
+  email: resendBody.shape.email,
+  methods: z.array(z.enum(["SMS_MFA", "EMAIL_OTP"])).max(2),
+  phoneNumber: z
+    .string()
+    .regex(PHONE_NUMBER, { message: "must be an E.164 number such as +15555550123" })
+    .optional(),
+});
+
+/**
+ * POST /_local/mfa {email, methods, phoneNumber?} — local mode only, loopback callers only: what
+ * an administrator does in the console to give a user SMS or e-mail MFA (the gateway itself only
+ * enrols authenticator apps), so clients can exercise SMS_MFA, EMAIL_OTP and SELECT_MFA_TYPE.
+ * Answers `{email, methods}` with every MFA method the user now has. An unknown address, or SMS
+ * without a number, is 400 invalid_request.
+ */
+function localMfaRoute(setMfa: LocalMfaSetter): RequestHandler {
+  return async function localMfa(req, res) {
+    if (!isLoopback(req.socket.remoteAddress)) throw new GatewayError("not_found");
+    const { email, methods, phoneNumber } = parseBody(localMfaBody, req.body);
+    const enabled = await setMfa(email, [...new Set(methods)], phoneNumber).catch(
+      (error: unknown) => {
+        // The emulator's two refusals: no such user, or SMS for a user without a number.
+        const noNumber = (error as { code?: unknown }).code === "InvalidParameterException";
+        const detail = noNumber
+          ? { field: "phoneNumber", problem: "is required for SMS_MFA (the account has none)" }
+          : { field: "email", problem: "has no account" };
+        throw new GatewayError("invalid_request", { cause: error, details: [detail] });
+      },
+    );
+    res.set("Cache-Control", "no-store").status(200).json({ email, methods: enabled });
   };
 }
 

@@ -1,15 +1,28 @@
 import { config as loadDotenv } from "dotenv";
+import { DEFAULT_BASE_PATH } from "./app";
+import { REVOCATION_LIFETIME_RULES } from "./auth/revocation";
+import { CACHE_RULES, CLOCK_SKEW_RULE } from "./auth/verifier-options";
+import { COGNITO_NUMBER_RULES, LOGIN_FLOWS } from "./cognito/options";
 import { ConfigError } from "./errors";
-import { resolveAllowedHosts } from "./http/hosts";
-import type { LoginFlow } from "./cognito/adapter";
-import type { GatewayOptions, RateLimitOptions } from "./options";
-import { DEFAULT_RATE_LIMITS } from "./options";
+import { FLOOR_RULES, LOCAL_RESPONSE_FLOOR_MS } from "./http/floor";
+import { MIN_LENGTH_RULE, type PasswordPolicy } from "./http/password-policy";
+import { RATE_LIMIT_RULES, type RateLimitOptions } from "./http/rate-limit-options";
+import type { LocalMfa } from "./local/challenges";
+import { LOCAL_MFA_MODES, LOCAL_REFRESH_GRACE_RULE } from "./local/options";
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger";
+import { numberOption, type NumberRule } from "./option-rules";
+import type { GatewayOptions } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
-import { DEFAULT_SIGN_IN_OPTIONS, type SignInOptions } from "./routes/sign-in-options";
-import { DEFAULT_METRICS_HOST } from "./observability/options";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./shutdown";
-import { REDIS_DEFAULTS, type RedisFailureMode, type RedisOptions } from "./stores/redis-options";
-import type { SameSite, SessionOptions, SessionStoreMode } from "./session/options";
+import { SIGN_IN_RULES, type SignInOptions } from "./routes/sign-in-options";
+import { resolveAllowedHosts } from "./http/hosts";
+import {
+  METRICS_PORT_RULE,
+  resolveMetricsListener,
+  type MetricsListener,
+} from "./observability/options";
+import { SHUTDOWN_TIMEOUT_RULE } from "./shutdown";
+import { REDIS_FAILURE_MODES, REDIS_RULES, type RedisOptions } from "./stores/redis-options";
+import { SAME_SITE_VALUES, SESSION_STORE_MODES, type SessionOptions } from "./session/options";
 
 /** Where the gateway gets Cognito from. */
 export type Mode = "local" | "cognito";
@@ -29,7 +42,10 @@ export interface ServerConfig {
   allowedHosts: readonly string[];
   /** Serve the account page at `/`. Default: on in local mode only. */
   servePage: boolean;
-  /** Gateway options except what local mode fills in (pool, client, secret, endpoint, issuer). */
+  /**
+   * Gateway options set by the environment (unset ones are absent, so each module's default
+   * applies), except what local mode fills in (pool, client, secret, endpoint, issuer).
+   */
   gateway: Omit<GatewayOptions, "userPoolId" | "clientId" | "clientSecret"> &
     Partial<Pick<GatewayOptions, "userPoolId" | "clientId" | "clientSecret">>;
   /**
@@ -37,19 +53,20 @@ export interface ServerConfig {
    * survives a restart; undefined (`off`) keeps revocations in memory only.
    */
   stateDir: string | undefined;
+  /** The emulator's settings; absent ones take the emulator's defaults. */
   local: {
-    port: number;
-    dataDir: string;
-    fixedCode: string | undefined;
+    port?: number;
+    dataDir?: string;
+    fixedCode?: string;
     /** LOCAL_COGNITO_URL: a shared emulator (`npm run local:cognito`) instead of an embedded one. */
-    url: string | undefined;
+    url?: string;
     /** `LOCAL_MFA`: MFA of the seeded pool. */
-    mfa: "off" | "optional" | "on";
+    mfa?: LocalMfa;
     /** `LOCAL_REFRESH_GRACE_SECONDS`: how long a rotated-out refresh token still works. */
-    refreshGraceSeconds: number;
+    refreshGraceSeconds?: number;
   };
   /** The `/metrics` listener (METRICS_PORT, METRICS_HOST), or undefined when metrics are off. */
-  metrics: { port: number; host: string } | undefined;
+  metrics: MetricsListener | undefined;
   /** Longest wait for requests in flight on SIGTERM/SIGINT, ms (SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
 }
@@ -58,143 +75,172 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads `.env` (if present, without overriding the real environment) and the environment:
- * the only place that reads `process.env`. Throws ConfigError saying what to fix.
+ * the only place that reads `process.env`. It maps variables onto options and checks each
+ * against its module's rule (so errors name the variable); defaults stay with the modules.
+ * Throws ConfigError saying what to fix.
  */
 export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
   const e = new EnvReader(env);
   const poolId = e.string("COGNITO_USER_POOL_ID");
   const mode: Mode = poolId === undefined ? "local" : "cognito";
-  const floorDefault = mode === "local" ? 150 : 800; // above each backend's usual latency
-  const rateLimitOn = e.oneOf("RATE_LIMIT", ["on", "off"], "on") === "on";
   return {
     mode,
     nodeEnv: e.string("NODE_ENV") ?? "development",
-    port: e.int("PORT", 3000, 0, 65535),
+    port: e.int("PORT", SERVER_RULES.port) ?? SERVER_RULES.port.default,
     host: e.string("HOST") ?? "127.0.0.1",
-    basePath: basePath(e.string("BASE_PATH") ?? "/auth"),
-    logLevel: e.oneOf(
-      "LOG_LEVEL",
-      ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
-      "info",
-    ),
+    basePath: basePath(e.string("BASE_PATH") ?? DEFAULT_BASE_PATH),
+    logLevel: e.oneOf("LOG_LEVEL", LOG_LEVELS) ?? DEFAULT_LOG_LEVEL,
     trustProxy: trustProxy(e.string("TRUST_PROXY")),
-    corsOrigins: e.list("CORS_ORIGINS", []),
-    allowedHosts: resolveAllowedHosts(e.list("ALLOWED_HOSTS", [])),
-    servePage: e.bool("SERVE_PAGE", mode === "local"),
-    gateway: {
-      ...(poolId === undefined ? {} : { userPoolId: poolId }),
-      ...optional("clientId", e.string("COGNITO_CLIENT_ID")),
-      ...optional("clientSecret", e.string("COGNITO_CLIENT_SECRET")),
-      ...optional("region", e.string("COGNITO_REGION")),
-      ...optional("endpoint", e.string("COGNITO_ENDPOINT")),
-      ...optional("issuer", e.string("COGNITO_ISSUER")),
-      loginFlow: e.oneOf<LoginFlow>(
-        "COGNITO_LOGIN_FLOW",
-        ["USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"],
-        "USER_PASSWORD_AUTH",
-      ),
-      keys: e.string("JWKS_PATH") ?? "jwks.json",
-      cognitoTimeoutMs: e.int("COGNITO_TIMEOUT_MS", 3000, 50, 60_000),
-      cognitoMaxAttempts: e.int("COGNITO_MAX_ATTEMPTS", 2, 1, 5),
-      retryAfterSeconds: e.int("RETRY_AFTER_SECONDS", 5, 1, 3600),
-      clockSkewSeconds: e.int("CLOCK_SKEW_SECONDS", 5, 0, 300),
-      passwordPolicy: {
-        minLength: e.int("PASSWORD_MIN_LENGTH", 8, 6, 99),
-        requireLowercase: e.bool("PASSWORD_REQUIRE_LOWERCASE", true),
-        requireUppercase: e.bool("PASSWORD_REQUIRE_UPPERCASE", true),
-        requireNumbers: e.bool("PASSWORD_REQUIRE_NUMBERS", true),
-        requireSymbols: e.bool("PASSWORD_REQUIRE_SYMBOLS", true),
-      },
-      ...optionalList("signUpAttributes", e.list("SIGNUP_ATTRIBUTES")),
-      ...optionalList("contextHeaders", e.list("CONTEXT_HEADERS")),
-      responseFloorMs: e.int("RESPONSE_FLOOR_MS", floorDefault, 0, 10_000),
-      responseJitterMs: e.int("RESPONSE_JITTER_MS", 40, 0, 1000),
-      rateLimit: rateLimitOn ? rateLimits(e) : false,
-      tokenCache:
-        e.int("TOKEN_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000) === 0
-          ? false
-          : {
-              maxEntries: e.int("TOKEN_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),
-              maxBytes: e.int("TOKEN_CACHE_MAX_BYTES", 16 * 1024 * 1024, 1024, 2 ** 31),
-            },
-      sessionMaxSeconds: e.int("SESSION_MAX_SECONDS", 86_400, 300, 86_400 * 7),
-      refreshTokenMaxSeconds: e.int("REFRESH_TOKEN_MAX_SECONDS", 30 * 86_400, 3600, 3650 * 86_400),
-      ...sessionSecret(e),
-      signIn: signInEnv(e),
-      ...redis(e),
-      ...browserSessions(e, mode),
-    },
+    corsOrigins: e.list("CORS_ORIGINS") ?? [],
+    allowedHosts: resolveAllowedHosts(e.list("ALLOWED_HOSTS"), "ALLOWED_HOSTS"),
+    servePage: e.bool("SERVE_PAGE") ?? mode === "local",
+    gateway: gatewayEnv(e, mode, poolId),
     stateDir: stateDir(e.string("LOCAL_STATE_DIR")),
-    local: {
-      port: e.int("LOCAL_COGNITO_PORT", 9229, 0, 65535),
-      dataDir: e.string("LOCAL_DATA_DIR") ?? ".local/cognito",
-      fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
-      url: localCognitoUrl(e.string("LOCAL_COGNITO_URL"), mode),
-      mfa: e.oneOf("LOCAL_MFA", ["off", "optional", "on"], "off"),
-      refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", 0, 0, 60),
-    },
-    ...runtime(e),
+    local: localEnv(e, mode),
+    metrics: metricsListener(e),
+    shutdownTimeoutMs:
+      e.int("SHUTDOWN_TIMEOUT_MS", SHUTDOWN_TIMEOUT_RULE) ?? SHUTDOWN_TIMEOUT_RULE.default,
   };
 }
 
-/** Metrics listener (off unless METRICS_PORT is set; loopback unless METRICS_HOST) and drain bound. */
-function runtime(e: EnvReader): Pick<ServerConfig, "metrics" | "shutdownTimeoutMs"> {
-  const port =
-    e.string("METRICS_PORT") === undefined ? undefined : e.int("METRICS_PORT", 0, 0, 65535);
-  if (port === undefined && e.string("METRICS_HOST") !== undefined) {
-    throw new ConfigError("METRICS_HOST needs METRICS_PORT (metrics are off without it).");
+/** Gateway options from the environment: only those set (each module fills its defaults). */
+function gatewayEnv(e: EnvReader, mode: Mode, poolId: string | undefined): ServerConfig["gateway"] {
+  return defined({
+    userPoolId: poolId,
+    clientId: e.string("COGNITO_CLIENT_ID"),
+    clientSecret: e.string("COGNITO_CLIENT_SECRET"),
+    region: e.string("COGNITO_REGION"),
+    endpoint: e.string("COGNITO_ENDPOINT"),
+    issuer: e.string("COGNITO_ISSUER"),
+    loginFlow: e.oneOf("COGNITO_LOGIN_FLOW", LOGIN_FLOWS),
+    keys: e.string("JWKS_PATH"),
+    cognitoTimeoutMs: e.int("COGNITO_TIMEOUT_MS", COGNITO_NUMBER_RULES.cognitoTimeoutMs),
+    cognitoMaxAttempts: e.int("COGNITO_MAX_ATTEMPTS", COGNITO_NUMBER_RULES.cognitoMaxAttempts),
+    retryAfterSeconds: e.int("RETRY_AFTER_SECONDS", COGNITO_NUMBER_RULES.retryAfterSeconds),
+    clockSkewSeconds: e.int("CLOCK_SKEW_SECONDS", CLOCK_SKEW_RULE),
+    passwordPolicy: passwordPolicy(e),
+    signUpAttributes: e.list("SIGNUP_ATTRIBUTES"),
+    contextHeaders: e.list("CONTEXT_HEADERS"),
+    responseFloorMs:
+      e.int("RESPONSE_FLOOR_MS", FLOOR_RULES.responseFloorMs) ??
+      (mode === "local" ? LOCAL_RESPONSE_FLOOR_MS : undefined),
+    responseJitterMs: e.int("RESPONSE_JITTER_MS", FLOOR_RULES.responseJitterMs),
+    rateLimit: e.oneOf("RATE_LIMIT", ["on", "off"]) === "off" ? false : rateLimits(e),
+    tokenCache: tokenCache(e),
+    sessionMaxSeconds: e.int("SESSION_MAX_SECONDS", REVOCATION_LIFETIME_RULES.sessionMaxSeconds),
+    refreshTokenMaxSeconds: e.int(
+      "REFRESH_TOKEN_MAX_SECONDS",
+      REVOCATION_LIFETIME_RULES.refreshTokenMaxSeconds,
+    ),
+    sessionSecret: sessionSecret(e),
+    signIn: signInEnv(e),
+    redis: redis(e),
+    session: browserSessions(e, mode),
+  });
+}
+
+/** The emulator's settings (local mode). */
+function localEnv(e: EnvReader, mode: Mode): ServerConfig["local"] {
+  return defined({
+    port: e.int("LOCAL_COGNITO_PORT", SERVER_RULES.port),
+    dataDir: e.string("LOCAL_DATA_DIR"),
+    fixedCode: e.matching("LOCAL_CONFIRMATION_CODE", /^[0-9]{6}$/, "six digits"),
+    url: localCognitoUrl(e.string("LOCAL_COGNITO_URL"), mode),
+    mfa: e.oneOf("LOCAL_MFA", LOCAL_MFA_MODES),
+    refreshGraceSeconds: e.int("LOCAL_REFRESH_GRACE_SECONDS", LOCAL_REFRESH_GRACE_RULE),
+  });
+}
+
+/** The metrics listener: off unless METRICS_PORT is set (host: observability's default). */
+function metricsListener(e: EnvReader): MetricsListener | undefined {
+  const port = e.int("METRICS_PORT", METRICS_PORT_RULE);
+  const host = e.string("METRICS_HOST");
+  if (port === undefined) {
+    if (host !== undefined) {
+      throw new ConfigError(
+        "conflict",
+        "METRICS_HOST",
+        "METRICS_HOST needs METRICS_PORT (metrics are off without it).",
+      );
+    }
+    return undefined;
   }
-  return {
-    metrics:
-      port === undefined
-        ? undefined
-        : { port, host: e.string("METRICS_HOST") ?? DEFAULT_METRICS_HOST },
-    shutdownTimeoutMs: e.int("SHUTDOWN_TIMEOUT_MS", DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600_000),
-  };
+  return resolveMetricsListener(defined({ port, host }));
 }
 
-function rateLimits(e: EnvReader): RateLimitOptions {
-  const d = DEFAULT_RATE_LIMITS;
-  return {
-    ipMax: e.int("RATE_LIMIT_IP_MAX", d.ipMax, 1, 1_000_000),
-    ipWindowSeconds: e.int("RATE_LIMIT_IP_WINDOW_SECONDS", d.ipWindowSeconds, 1, 86_400),
-    accountMax: e.int("RATE_LIMIT_ACCOUNT_MAX", d.accountMax, 1, 1_000_000),
-    accountWindowSeconds: e.int(
-      "RATE_LIMIT_ACCOUNT_WINDOW_SECONDS",
-      d.accountWindowSeconds,
-      1,
-      86_400,
-    ),
-    loginFreeFailures: e.int("RATE_LIMIT_LOGIN_FREE_FAILURES", d.loginFreeFailures, 1, 1000),
-    loginMaxBackoffSeconds: e.int(
-      "RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS",
-      d.loginMaxBackoffSeconds,
-      1,
-      86_400,
-    ),
-    loginFailureWindowSeconds: e.int(
-      "RATE_LIMIT_LOGIN_FAILURE_WINDOW_SECONDS",
-      d.loginFailureWindowSeconds,
-      1,
-      30 * 86_400,
-    ),
-  };
+/** The standalone server's own numeric settings. */
+const SERVER_RULES = Object.freeze({
+  port: { default: 3000, min: 0, max: 65535, integer: true },
+} satisfies Record<string, NumberRule>);
+
+/** The variables each limit is read from. */
+const RATE_LIMIT_VARIABLES: Readonly<Record<keyof typeof RATE_LIMIT_RULES, string>> = {
+  ipMax: "RATE_LIMIT_IP_MAX",
+  ipWindowSeconds: "RATE_LIMIT_IP_WINDOW_SECONDS",
+  accountMax: "RATE_LIMIT_ACCOUNT_MAX",
+  accountWindowSeconds: "RATE_LIMIT_ACCOUNT_WINDOW_SECONDS",
+  loginFreeFailures: "RATE_LIMIT_LOGIN_FREE_FAILURES",
+  loginMaxBackoffSeconds: "RATE_LIMIT_LOGIN_MAX_BACKOFF_SECONDS",
+  loginFailureWindowSeconds: "RATE_LIMIT_LOGIN_FAILURE_WINDOW_SECONDS",
+};
+
+function rateLimits(e: EnvReader): Partial<RateLimitOptions> {
+  const out: Partial<Record<keyof typeof RATE_LIMIT_RULES, number>> = {};
+  for (const [key, variable] of Object.entries(RATE_LIMIT_VARIABLES)) {
+    const name = key as keyof typeof RATE_LIMIT_RULES;
+    const value = e.int(variable, RATE_LIMIT_RULES[name]);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+function passwordPolicy(e: EnvReader): Partial<PasswordPolicy> {
+  return defined({
+    minLength: e.int("PASSWORD_MIN_LENGTH", MIN_LENGTH_RULE),
+    requireLowercase: e.bool("PASSWORD_REQUIRE_LOWERCASE"),
+    requireUppercase: e.bool("PASSWORD_REQUIRE_UPPERCASE"),
+    requireNumbers: e.bool("PASSWORD_REQUIRE_NUMBERS"),
+    requireSymbols: e.bool("PASSWORD_REQUIRE_SYMBOLS"),
+  });
+}
+
+/** TOKEN_CACHE_MAX_ENTRIES=0 turns the cache off; otherwise the verifier's bounds apply. */
+function tokenCache(e: EnvReader): GatewayOptions["tokenCache"] {
+  const entriesRule = { ...CACHE_RULES.maxEntries, min: 0 };
+  const maxEntries = e.int("TOKEN_CACHE_MAX_ENTRIES", entriesRule);
+  if (maxEntries === 0) return false;
+  return defined({ maxEntries, maxBytes: e.int("TOKEN_CACHE_MAX_BYTES", CACHE_RULES.maxBytes) });
 }
 
 /** SESSION_SECRET, then the comma-separated SESSION_SECRET_PREVIOUS still accepted. */
-function sessionSecret(e: EnvReader): { sessionSecret?: readonly string[] } {
+function sessionSecret(e: EnvReader): readonly string[] | undefined {
   const current = e.string("SESSION_SECRET");
-  const previous = e.list("SESSION_SECRET_PREVIOUS", []);
+  const previous = e.list("SESSION_SECRET_PREVIOUS") ?? [];
   if (current === undefined) {
-    if (previous.length > 0) throw new ConfigError("SESSION_SECRET_PREVIOUS needs SESSION_SECRET.");
-    return {};
+    if (previous.length > 0) {
+      throw new ConfigError(
+        "conflict",
+        "SESSION_SECRET_PREVIOUS",
+        "SESSION_SECRET_PREVIOUS needs SESSION_SECRET.",
+      );
+    }
+    return undefined;
   }
-  return { sessionSecret: [current, ...previous] };
+  return [current, ...previous];
+}
+
+/** `value` without its undefined fields, so the modules' defaults apply to them. */
+function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = item;
+  return out as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
 function localCognitoUrl(value: string | undefined, mode: Mode): string | undefined {
   if (value !== undefined && mode !== "local") {
     throw new ConfigError(
+      "conflict",
+      "LOCAL_COGNITO_URL",
       "LOCAL_COGNITO_URL is for local mode, but COGNITO_USER_POOL_ID is set: unset one of them.",
     );
   }
@@ -208,49 +254,42 @@ function stateDir(value: string | undefined): string | undefined {
 
 /** Sign-in challenges, MFA and refresh-token rotation (validated in routes/sign-in-options). */
 function signInEnv(e: EnvReader): Partial<SignInOptions> {
-  const d = DEFAULT_SIGN_IN_OPTIONS;
-  return {
-    refreshRotation: e.oneOf("COGNITO_REFRESH_ROTATION", ["on", "off"], "off") === "on",
-    challengeSeconds: e.int("CHALLENGE_SESSION_SECONDS", d.challengeSeconds, 60, 900),
-    codeAttempts: e.int("MFA_CODE_ATTEMPTS", d.codeAttempts, 1, 100),
+  const rotation = e.oneOf("COGNITO_REFRESH_ROTATION", ["on", "off"]);
+  return defined({
+    refreshRotation: rotation === undefined ? undefined : rotation === "on",
+    challengeSeconds: e.int("CHALLENGE_SESSION_SECONDS", SIGN_IN_RULES.challengeSeconds),
+    codeAttempts: e.int("MFA_CODE_ATTEMPTS", SIGN_IN_RULES.codeAttempts),
     codeAttemptWindowSeconds: e.int(
       "MFA_CODE_ATTEMPT_WINDOW_SECONDS",
-      d.codeAttemptWindowSeconds,
-      1,
-      86_400,
+      SIGN_IN_RULES.codeAttemptWindowSeconds,
     ),
-    totpIssuer: e.string("MFA_TOTP_ISSUER") ?? d.totpIssuer,
-  };
+    totpIssuer: e.string("MFA_TOTP_ISSUER"),
+  });
 }
 
 /** REDIS_URL turns on the shared state; the other REDIS_* variables need it. */
-function redis(e: EnvReader): { redis?: RedisOptions } {
+function redis(e: EnvReader): RedisOptions | undefined {
   const url = e.string("REDIS_URL");
   if (url === undefined) {
     const stray = ["REDIS_KEY_PREFIX", "REDIS_FAILURE", "REDIS_TLS_CA_FILE"].find(
       (name) => e.string(name) !== undefined,
     );
-    if (stray !== undefined) throw new ConfigError(`${stray} needs REDIS_URL.`);
-    return {};
+    if (stray !== undefined) {
+      throw new ConfigError("conflict", stray, `${stray} needs REDIS_URL.`);
+    }
+    return undefined;
   }
-  const caFile = e.string("REDIS_TLS_CA_FILE");
-  const prefix = e.string("REDIS_KEY_PREFIX");
   return {
-    redis: {
-      url,
-      ...(prefix === undefined ? {} : { keyPrefix: prefix }),
-      commandTimeoutMs: e.int("REDIS_TIMEOUT_MS", REDIS_DEFAULTS.commandTimeoutMs, 10, 60_000),
-      connectTimeoutMs: e.int(
-        "REDIS_CONNECT_TIMEOUT_MS",
-        REDIS_DEFAULTS.connectTimeoutMs,
-        10,
-        60_000,
-      ),
-      failure: e.oneOf<RedisFailureMode>("REDIS_FAILURE", ["open", "closed"], "open"),
-      maxStaleSeconds: e.int("REDIS_MAX_STALE_SECONDS", REDIS_DEFAULTS.maxStaleSeconds, 1, 3600),
-      allowEviction: e.bool("REDIS_ALLOW_EVICTION", false),
-      ...(caFile === undefined ? {} : { tlsCaFile: caFile }),
-    },
+    url,
+    ...defined({
+      keyPrefix: e.string("REDIS_KEY_PREFIX"),
+      commandTimeoutMs: e.int("REDIS_TIMEOUT_MS", REDIS_RULES.commandTimeoutMs),
+      connectTimeoutMs: e.int("REDIS_CONNECT_TIMEOUT_MS", REDIS_RULES.connectTimeoutMs),
+      failure: e.oneOf("REDIS_FAILURE", REDIS_FAILURE_MODES),
+      maxStaleSeconds: e.int("REDIS_MAX_STALE_SECONDS", REDIS_RULES.maxStaleSeconds),
+      allowEviction: e.bool("REDIS_ALLOW_EVICTION"),
+      tlsCaFile: e.string("REDIS_TLS_CA_FILE"),
+    }),
   };
 }
 
@@ -258,23 +297,23 @@ function redis(e: EnvReader): { redis?: RedisOptions } {
  * Browser sessions: on in local mode and whenever SESSION_SECRET is set, unless SESSIONS=off.
  * Cookies lose `Secure` only in local mode (plain http on loopback).
  */
-function browserSessions(e: EnvReader, mode: Mode): { session?: SessionOptions } {
-  const on = e.bool("SESSIONS", mode === "local" || e.string("SESSION_SECRET") !== undefined);
-  if (!on) return {};
-  const secure = e.bool("SESSION_COOKIE_SECURE", mode !== "local");
-  if (!secure && mode !== "local") {
+function browserSessions(e: EnvReader, mode: Mode): SessionOptions | undefined {
+  const on = e.bool("SESSIONS") ?? (mode === "local" || e.string("SESSION_SECRET") !== undefined);
+  if (!on) return undefined;
+  const secure = e.bool("SESSION_COOKIE_SECURE");
+  if (secure === false && mode !== "local") {
     throw new ConfigError(
+      "insecure",
+      "SESSION_COOKIE_SECURE",
       "SESSION_COOKIE_SECURE=false is for local mode only (plain http on loopback); with a real user pool serve the gateway over https.",
     );
   }
-  return {
-    session: {
-      secure,
-      sameSite: e.oneOf<SameSite>("SESSION_SAME_SITE", ["Strict", "Lax", "None"], "Strict"),
-      origins: e.list("SESSION_ORIGINS", []),
-      store: e.oneOf<SessionStoreMode>("SESSION_STORE", ["auto", "server"], "auto"),
-    },
-  };
+  return defined({
+    secure: secure ?? (mode === "local" ? false : undefined),
+    sameSite: e.oneOf("SESSION_SAME_SITE", SAME_SITE_VALUES),
+    origins: e.list("SESSION_ORIGINS"),
+    store: e.oneOf("SESSION_STORE", SESSION_STORE_MODES),
+  });
 }
 
 function readProcessEnv(): Env {
@@ -282,17 +321,11 @@ function readProcessEnv(): Env {
   return process.env;
 }
 
-function optional<K extends string>(key: K, value: string | undefined) {
-  return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
-}
-
-function optionalList<K extends string>(key: K, value: readonly string[] | undefined) {
-  return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, readonly string[]>>;
-}
-
 function basePath(value: string): string {
   if (!/^\/[A-Za-z0-9/_-]*$/.test(value) || value.endsWith("/")) {
     throw new ConfigError(
+      "malformed",
+      "BASE_PATH",
       `BASE_PATH "${value}" must start with "/" and not end with one, e.g. /auth.`,
     );
   }
@@ -306,7 +339,7 @@ function trustProxy(value: string | undefined): boolean | number | string {
   return value; // addresses or subnets, e.g. "loopback, 10.0.0.0/8"
 }
 
-/** Typed access to environment variables; every failure names the variable. */
+/** Typed access to environment variables: undefined when unset; every failure names the variable. */
 class EnvReader {
   constructor(private readonly env: Env) {}
 
@@ -315,38 +348,44 @@ class EnvReader {
     return value === undefined || value === "" ? undefined : value;
   }
 
-  int(name: string, fallback: number, min: number, max: number): number {
+  /** A whole number checked against the owning module's rule (its bounds, not its default). */
+  int(name: string, rule: NumberRule): number | undefined {
     const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+    if (raw === undefined) return undefined;
+    if (!/^-?\d+$/.test(raw)) {
+      throw new ConfigError(
+        "malformed",
+        name,
+        `${name} must be a whole number from ${rule.min} to ${rule.max} (got "${raw}").`,
+      );
     }
-    return value;
+    return numberOption(Number(raw), { ...rule, integer: true }, name);
   }
 
-  bool(name: string, fallback: boolean): boolean {
+  bool(name: string): boolean | undefined {
     const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
+    if (raw === undefined) return undefined;
     if (["1", "true", "on", "yes"].includes(raw)) return true;
     if (["0", "false", "off", "no"].includes(raw)) return false;
-    throw new ConfigError(`${name} must be true or false (got "${raw}").`);
+    throw new ConfigError("malformed", name, `${name} must be true or false (got "${raw}").`);
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
     const raw = this.string(name);
-    if (raw === undefined) return fallback;
+    if (raw === undefined) return undefined;
     if (!(allowed as readonly string[]).includes(raw)) {
-      throw new ConfigError(`${name} must be one of ${allowed.join(", ")} (got "${raw}").`);
+      throw new ConfigError(
+        "malformed",
+        name,
+        `${name} must be one of ${allowed.join(", ")} (got "${raw}").`,
+      );
     }
     return raw as T;
   }
 
-  list(name: string): readonly string[] | undefined;
-  list(name: string, fallback: readonly string[]): readonly string[];
-  list(name: string, fallback?: readonly string[]): readonly string[] | undefined {
+  list(name: string): readonly string[] | undefined {
     const raw = this.string(name);
-    if (raw === undefined) return fallback;
+    if (raw === undefined) return undefined;
     return raw
       .split(",")
       .map((item) => item.trim())
@@ -355,7 +394,9 @@ class EnvReader {
 
   matching(name: string, pattern: RegExp, what: string): string | undefined {
     const raw = this.string(name);
-    if (raw !== undefined && !pattern.test(raw)) throw new ConfigError(`${name} must be ${what}.`);
+    if (raw !== undefined && !pattern.test(raw)) {
+      throw new ConfigError("malformed", name, `${name} must be ${what}.`);
+    }
     return raw;
   }
 }

@@ -88,12 +88,41 @@ export class GatewayError extends Error {
 }
 
 /**
+ * Why a {@link ConfigError} was thrown: a closed set, so callers and tests can branch on it.
+ * - `missing`: a required option or variable is absent.
+ * - `malformed`: a value has the wrong type or shape.
+ * - `out_of_range`: a number is outside its bounds.
+ * - `unknown_option`: an option key nothing owns (usually a typo; the message says "did you mean").
+ * - `conflict`: options contradict each other.
+ * - `insecure`: the value would weaken security (a credential header, the emulator's key).
+ * - `unreadable`: a file or response cannot be read or parsed.
+ * - `unavailable`: something needed is not there (a package, the network, a port).
+ */
+export type ConfigErrorReason =
+  | "missing"
+  | "malformed"
+  | "out_of_range"
+  | "unknown_option"
+  | "conflict"
+  | "insecure"
+  | "unreadable"
+  | "unavailable";
+
+/**
  * Thrown at construction time when options or configuration are wrong. The message says what to
- * do; it never reaches an HTTP client.
+ * do; it never reaches an HTTP client. `option` names the option, variable or file at fault.
  */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   readonly code = "invalid_config";
+  readonly reason: ConfigErrorReason;
+  readonly option: string;
+
+  constructor(reason: ConfigErrorReason, option: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+    this.option = option;
+  }
 }
 
 /** Type guard that survives module duplication (checks the shape, not only the prototype). */

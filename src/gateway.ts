@@ -21,6 +21,7 @@ import { lifecycleOutcomes } from "./observability/http";
 import { countRevocations, instrumentCognitoClient } from "./observability/instrument";
 import type { Metrics } from "./observability/metrics";
 import type { OnReject } from "./observability/options";
+import { keysOf, refuseUnknownKeys } from "./option-rules";
 import { resolveGatewayOptions, type GatewayConfig, type GatewayOptions } from "./options";
 import { changePasswordRoute, deleteAccountRoute } from "./routes/account";
 import { confirmRoute, resendRoute } from "./routes/confirm";
@@ -85,8 +86,6 @@ export interface Gateway {
   readonly keys: KeyStore;
   /** Revocations written by logout and read by every requireAuth of this gateway. */
   readonly revocations: RevocationStore;
-  /** Options with defaults filled in. */
-  readonly config: Readonly<GatewayConfig>;
   /**
    * The per-IP limiter. The router applies it; apply it to the app's other routes too (a
    * request is counted once however often it passes). A no-op when limits are off.
@@ -111,6 +110,24 @@ export interface Gateway {
    * `close()` (writes queued revocations, then disconnects) for a graceful shutdown.
    */
   readonly shared: SharedState | undefined;
+}
+
+const PROTECT_KEYS = keysOf<ProtectOptions>({
+  tokenUse: true,
+  scopes: true,
+  groups: true,
+  cookies: true,
+  onReject: true,
+});
+
+/** Each gateway's filled-in options, for this package's own modules (never exported). */
+const configs = new WeakMap<Gateway, Readonly<GatewayConfig>>();
+
+/** The options `gateway` was built with, defaults filled in. Internal. */
+export function configOf(gateway: Gateway): Readonly<GatewayConfig> {
+  const config = configs.get(gateway);
+  if (config === undefined) throw new TypeError("not a gateway built by createGateway");
+  return config;
 }
 
 /**
@@ -142,8 +159,9 @@ function buildGateway(
     new MemoryRevocationStore({ clock: config.clock, clockSkewSeconds: config.clockSkewSeconds });
   // Verifiers read the store itself; writers go through the counter.
   const revocations = countRevocations(store, metrics);
-  const verifierFor = (protect: ProtectOptions): TokenVerifier =>
-    createVerifier({
+  const verifierFor = (protect: ProtectOptions): TokenVerifier => {
+    refuseUnknownKeys(protect, PROTECT_KEYS);
+    return createVerifier({
       issuer: config.issuer,
       clientId: config.clientId,
       tokenUse: protect.tokenUse,
@@ -155,6 +173,7 @@ function buildGateway(
       clock: config.clock,
       cache: config.tokenCache,
     });
+  };
   const cognito = new CognitoAdapter({
     client: instrumentCognitoClient(
       config.cognitoClient ?? createCognitoClient(clientSettings(config)),
@@ -209,13 +228,12 @@ function buildGateway(
   };
   const extra: Closable[] = [];
   let closing: Promise<void> | undefined;
-  return {
+  const gateway: Gateway = {
     router: lifecycleRouter(deps, session),
     ipLimit: limits.ip,
     requireAuth: (options) => protect(options),
     keys,
     revocations,
-    config,
     metrics,
     shared,
     reloadKeys() {
@@ -242,6 +260,8 @@ function buildGateway(
       return closing;
     },
   };
+  configs.set(gateway, config);
+  return gateway;
 }
 
 function isShared(store: object, shared: SharedState | undefined): boolean {
@@ -312,6 +332,8 @@ function protectWith(
   if (protect.cookies !== true) return bearer;
   if (session === undefined) {
     throw new ConfigError(
+      "conflict",
+      "cookies",
       "requireAuth({cookies: true}) needs browser sessions: pass the session option (and sessionSecret) to createGateway.",
     );
   }
@@ -324,7 +346,7 @@ function lifecycleRouter(deps: RouteDeps, session: SessionRuntime | undefined): 
   router.use(lifecycleOutcomes(deps.metrics)); // first: refusals are outcomes too
   router.use(limits.ip); // before any parsing work
   router.use(function noStore(_req, res, next) {
-    res.set("Cache-Control", "no-store"); // answers carry tokens
+    res.setHeader("Cache-Control", "no-store"); // answers carry tokens
     next();
   });
   router.use(methodGuard(() => router.stack)); // 405 before any body is parsed

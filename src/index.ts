@@ -59,3 +59,5 @@ export { AUDIT_EVENTS, type AuditAccount, type AuditEvent } from "./observabilit
 export { REJECT_REASONS, type RejectReason } from "./auth/rejections";
 export type { RejectionReporting } from "./auth/require-auth";
 export type { Closable } from "./gateway";
+export type { CognitoOptions } from "./options";
+export type { ConfigErrorReason } from "./errors";

@@ -33,6 +33,20 @@ export const REDACT_PATHS: readonly string[] = [
   "res.headers['set-cookie']",
 ];
 
+/** pino's levels, `silent` included. */
+export const LOG_LEVELS = Object.freeze([
+  "fatal",
+  "error",
+  "warn",
+  "info",
+  "debug",
+  "trace",
+  "silent",
+] as const);
+
+/** The level when nothing else is said. */
+export const DEFAULT_LOG_LEVEL = "info";
+
 export interface LoggerOptions {
   /** pino level. Default `info`. */
   level?: string;
@@ -43,7 +57,7 @@ export interface LoggerOptions {
 /** Builds the gateway's JSON logger with redaction on. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings: pino.LoggerOptions = {
-    level: options.level ?? "info",
+    level: options.level ?? DEFAULT_LOG_LEVEL,
     base: { service: "cognito-gateway" },
     redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
   };

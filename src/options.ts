@@ -1,11 +1,19 @@
-import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import type { Store } from "express-rate-limit";
+/**
+ * Options of {@link createGateway}: one field per module's options. Each module owns its
+ * options' type, defaults, bounds and validation; this file only composes them and refuses
+ * keys nothing owns.
+ */
 import type { KeyStore } from "./auth/keys";
-import type { RevocationStore } from "./auth/revocation";
+import { REVOCATION_LIFETIME_RULES, type RevocationStore } from "./auth/revocation";
+import { CACHE_RULES, CLOCK_SKEW_RULE, type VerifierCacheOptions } from "./auth/verifier-options";
 import { systemClock, type Clock } from "./clock";
 import type { LoginFlow } from "./cognito/adapter";
+import { resolveCognitoOptions, type CognitoConfig, type CognitoOptions } from "./cognito/options";
 import { ConfigError } from "./errors";
-import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./http/password-policy";
+import { DEFAULT_CONTEXT_HEADERS, resolveContextHeaders } from "./http/caller-context";
+import { FLOOR_RULES } from "./http/floor";
+import { resolvePasswordPolicy, type PasswordPolicy } from "./http/password-policy";
+import { resolveRateLimits, type RateLimitOptions } from "./http/rate-limit-options";
 import { createLogger, type Logger } from "./logger";
 import {
   resolveObservabilityOptions,
@@ -13,151 +21,55 @@ import {
   type ObservabilityOptions,
 } from "./observability/options";
 import { resolveSessionOptions, type SessionConfig, type SessionOptions } from "./session/options";
-import { MIN_SECRET_LENGTH } from "./session/seal";
+import { keysOf, numberOption, refuseUnknownKeys } from "./option-rules";
+import { resolveSignUpAttributes } from "./routes/register";
+import { resolveSessionSecrets } from "./session/seal";
 import { MemoryStateStore, type StateStore } from "./stores/state";
 import { resolveSignInOptions, type SignInOptions } from "./routes/sign-in-options";
 import { resolveRedisOptions, type RedisConfig, type RedisOptions } from "./stores/redis-options";
 
-/** Headers Cognito's threat protection may see by default. Never cookies or credentials. */
-export const DEFAULT_CONTEXT_HEADERS: readonly string[] = Object.freeze([
-  "user-agent",
-  "accept-language",
-  "accept",
-  "origin",
-  "referer",
-  "host",
-  "x-forwarded-for",
-  "x-forwarded-host",
-  "x-forwarded-proto",
-  "x-real-ip",
-  "sec-ch-ua",
-  "sec-ch-ua-mobile",
-  "sec-ch-ua-platform",
-]);
+// Kept here so existing imports from "./options" keep working; each is owned by its module.
+export { DEFAULT_CONTEXT_HEADERS, FORBIDDEN_CONTEXT_HEADERS } from "./http/caller-context";
+export { DEFAULT_RATE_LIMITS, type RateLimitOptions } from "./http/rate-limit-options";
+export { DEFAULT_SIGNUP_ATTRIBUTES } from "./routes/register";
+export type { CognitoOptions } from "./cognito/options";
 
-/** Headers that are never forwarded, whatever the allow-list says. */
-export const FORBIDDEN_CONTEXT_HEADERS: readonly string[] = Object.freeze([
-  "cookie",
-  "set-cookie",
-  "authorization",
-  "proxy-authorization",
-  "x-api-key",
-  "x-amz-security-token",
-  "x-cognito-encoded-data",
-]);
-
-/** Extra sign-up attributes accepted by default (`email` comes from the body itself). */
-export const DEFAULT_SIGNUP_ATTRIBUTES: readonly string[] = Object.freeze([
-  "name",
-  "given_name",
-  "family_name",
-  "nickname",
-  "preferred_username",
-  "locale",
-  "zoneinfo",
-]);
-
-/** Per-IP and per-account limits. Windows in seconds. */
-export interface RateLimitOptions {
-  /** Requests per IP per window, every route. Default 300 per 60 s. */
-  ipMax: number;
-  ipWindowSeconds: number;
-  /** Requests per account (normalised email) per route per window. Default 20 per 900 s. */
-  accountMax: number;
-  accountWindowSeconds: number;
-  /** Login failures per account before back-off starts. Default 5. */
-  loginFreeFailures: number;
-  /** Longest login back-off, seconds. Default 900. */
-  loginMaxBackoffSeconds: number;
-  /**
-   * How long login failures are remembered (a success forgets them), seconds. Default 3600: long
-   * enough for the back-off to reach its cap, short enough that addresses an attacker makes up
-   * do not pile up in the store.
-   */
-  loginFailureWindowSeconds: number;
-  /**
-   * express-rate-limit Store factory, called once per limiter with a distinct prefix
-   * (`ip`, `account:<route>`, `login-failures`, `login-backoff:<n>s`). The login back-off needs
-   * a store with `get()`. Default: in memory (per process).
-   */
-  store?: (prefix: string) => Store;
-}
-
-export const DEFAULT_RATE_LIMITS: Readonly<RateLimitOptions> = Object.freeze({
-  ipMax: 300,
-  ipWindowSeconds: 60,
-  accountMax: 20,
-  accountWindowSeconds: 900,
-  loginFreeFailures: 5,
-  loginMaxBackoffSeconds: 900,
-  loginFailureWindowSeconds: 3600,
-});
-
-/** Verified-token cache bounds. */
-export interface TokenCacheOptions {
-  /** Default 10000. */
-  maxEntries?: number;
-  /** Default 16 MiB. */
-  maxBytes?: number;
-}
+/** Verified-token cache bounds (the verifier's cache options). */
+export type TokenCacheOptions = VerifierCacheOptions;
 
 /** Options of {@link createGateway}. Only the three Cognito identifiers are required. */
-export interface GatewayOptions {
-  /** User pool id, `<region>_<id>`, e.g. `eu-west-1_AbCdEf123`. Required. */
-  userPoolId: string;
-  /** App client id. Required. */
-  clientId: string;
-  /** App client secret. Required: the gateway is a confidential client (SECRET_HASH). */
-  clientSecret: string;
-  /** AWS region. Default: the prefix of `userPoolId`. */
-  region?: string;
-  /** Expected `iss`. Default: `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`. */
-  issuer?: string;
-  /** Cognito API endpoint override (emulator, fakes). Default: the AWS endpoint. */
-  endpoint?: string;
-  /** Default `USER_PASSWORD_AUTH`; `ADMIN_USER_PASSWORD_AUTH` needs IAM credentials. */
-  loginFlow?: LoginFlow;
+export interface GatewayOptions extends CognitoOptions {
   /** Pinned keys: a KeyStore, or the path of a JWKS file. Default `./jwks.json`. */
   keys?: KeyStore | string;
-  /** Prebuilt SDK client (tests). Default: one built from region, endpoint and timeouts. */
-  cognitoClient?: CognitoIdentityProviderClient;
-  /** Static credentials for the SDK (the emulator). Default: the AWS credential chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Per-attempt Cognito timeout, ms. Default 3000. */
-  cognitoTimeoutMs?: number;
-  /** Cognito attempts, first included. Default 2. */
-  cognitoMaxAttempts?: number;
-  /** Retry-After seconds on 503. Default 5. */
-  retryAfterSeconds?: number;
   /** Revoked-token store shared by logout and requireAuth. Default: in memory. */
   revocations?: RevocationStore;
   /** Default: a JSON logger on stdout. */
   logger?: Logger;
   /** Default: the system clock. */
   clock?: Clock;
-  /** Allowed clock skew for exp/nbf/iat, seconds. Default 5. */
+  /** Allowed clock skew for exp/nbf/iat, seconds, 0-300. Default 5. */
   clockSkewSeconds?: number;
   /** Default: Cognito's default policy. */
   passwordPolicy?: Partial<PasswordPolicy>;
   /** Attribute names accepted on register besides email. Default {@link DEFAULT_SIGNUP_ATTRIBUTES}. */
   signUpAttributes?: readonly string[];
-  /** Headers forwarded in context data. Default {@link DEFAULT_CONTEXT_HEADERS}. */
+  /** Headers forwarded in context data (never credentials). Default {@link DEFAULT_CONTEXT_HEADERS}. */
   contextHeaders?: readonly string[];
   /**
    * Least time, ms, before register, confirm, resend and login answer, success and failure
    * alike, so latency does not tell whether an account exists. Default 800 (above Cognito's
-   * usual latency for these calls); 0 turns it off.
+   * usual latency for these calls); 0 turns it off. At most 10000.
    */
   responseFloorMs?: number;
-  /** Random extra delay up to this many ms on top of the floor. Default 40. */
+  /** Random extra delay up to this many ms on top of the floor, 0-1000. Default 40. */
   responseJitterMs?: number;
   /** Per-IP and per-account limits, or `false` to turn them off. Default {@link DEFAULT_RATE_LIMITS}. */
   rateLimit?: false | Partial<RateLimitOptions>;
   /** Verified-token cache, or `false`. Default on. */
   tokenCache?: false | TokenCacheOptions;
-  /** Longest access/id token lifetime, s: how long a sign-out cutoff is kept. Default 86400. */
+  /** Longest access/id token lifetime, s (300 to 7 days): how long a sign-out cutoff is kept. Default 86400. */
   sessionMaxSeconds?: number;
-  /** Longest refresh token lifetime, s: how long a revoked refresh token is remembered. Default 30 days. */
+  /** Longest refresh token lifetime, s (1 hour to 10 years): how long a revoked refresh token is remembered. Default 30 days. */
   refreshTokenMaxSeconds?: number;
   /**
    * Keyed expiring state (server-side sessions, single-use challenge handles, rotation reuse
@@ -197,21 +109,9 @@ export interface GatewayOptions {
   session?: boolean | SessionOptions;
 }
 
-/** {@link GatewayOptions} with every default filled in. Internal. */
-export interface GatewayConfig {
-  userPoolId: string;
-  clientId: string;
-  clientSecret: string;
-  region: string;
-  issuer: string;
-  endpoint: string | undefined;
-  loginFlow: LoginFlow;
+/** {@link GatewayOptions} with every default filled in. Internal: never exported from the package. */
+export interface GatewayConfig extends CognitoConfig {
   keys: KeyStore | string;
-  cognitoClient: CognitoIdentityProviderClient | undefined;
-  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
-  cognitoTimeoutMs: number;
-  cognitoMaxAttempts: number;
-  retryAfterSeconds: number;
   revocations: RevocationStore | undefined;
   logger: Logger;
   clock: Clock;
@@ -236,71 +136,93 @@ export interface GatewayConfig {
   session: SessionConfig | undefined;
 }
 
-const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/;
-const LOCAL_POOL_ID = /^[a-z0-9-]+_[0-9A-Za-z]+$/;
+/** Default path of the pinned keys. */
+export const DEFAULT_JWKS_PATH = "jwks.json";
+
+/** Every key of {@link GatewayOptions}; the compiler keeps it complete. */
+const GATEWAY_OPTION_KEYS = keysOf<GatewayOptions>({
+  userPoolId: true,
+  clientId: true,
+  clientSecret: true,
+  region: true,
+  issuer: true,
+  endpoint: true,
+  loginFlow: true,
+  cognitoClient: true,
+  credentials: true,
+  cognitoTimeoutMs: true,
+  cognitoMaxAttempts: true,
+  retryAfterSeconds: true,
+  keys: true,
+  revocations: true,
+  logger: true,
+  clock: true,
+  clockSkewSeconds: true,
+  passwordPolicy: true,
+  signUpAttributes: true,
+  contextHeaders: true,
+  responseFloorMs: true,
+  responseJitterMs: true,
+  rateLimit: true,
+  tokenCache: true,
+  sessionMaxSeconds: true,
+  refreshTokenMaxSeconds: true,
+  state: true,
+  sessionSecret: true,
+  signIn: true,
+  observability: true,
+  redis: true,
+  adminSignUpRepair: true,
+  session: true,
+});
 
 /** Fills defaults and checks every option once; throws ConfigError saying what to fix. */
 export function resolveGatewayOptions(options: GatewayOptions): GatewayConfig {
+  if (typeof options !== "object" || (options as unknown) === null) {
+    throw new ConfigError("missing", "options", "createGateway needs an options object.");
+  }
+  refuseUnknownKeys(options, GATEWAY_OPTION_KEYS);
   const o = { ...options }; // never mutate the caller's object
-  const userPoolId = required(o.userPoolId, "userPoolId", "COGNITO_USER_POOL_ID");
-  const clientId = required(o.clientId, "clientId", "COGNITO_CLIENT_ID");
-  const clientSecret = required(o.clientSecret, "clientSecret", "COGNITO_CLIENT_SECRET");
-  const region = o.region ?? POOL_ID.exec(userPoolId)?.[1];
-  if (
-    region === undefined ||
-    !(POOL_ID.test(userPoolId) || (o.endpoint && LOCAL_POOL_ID.test(userPoolId)))
-  ) {
-    throw new ConfigError(
-      `userPoolId "${userPoolId}" is malformed: expected "<region>_<id>" such as "eu-west-1_AbCdEf123" (Cognito console → User pool overview).`,
-    );
-  }
-  const loginFlow = o.loginFlow ?? "USER_PASSWORD_AUTH";
-  // JavaScript callers can pass anything: check what the type promises.
-  if (!["USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"].includes(loginFlow)) {
-    throw new ConfigError(`loginFlow must be USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH.`);
-  }
-  const cache =
-    o.tokenCache === false
-      ? false
-      : { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024, ...o.tokenCache };
+  const clock = o.clock ?? systemClock;
+  const cognito = resolveCognitoOptions(o);
   return {
-    userPoolId,
-    clientId,
-    clientSecret,
-    region,
-    issuer: o.issuer ?? `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`,
-    endpoint: o.endpoint,
-    loginFlow,
-    keys: o.keys ?? "jwks.json",
-    cognitoClient: o.cognitoClient,
-    credentials: o.credentials,
-    cognitoTimeoutMs: positive(o.cognitoTimeoutMs ?? 3000, "cognitoTimeoutMs"),
-    cognitoMaxAttempts: positive(o.cognitoMaxAttempts ?? 2, "cognitoMaxAttempts"),
-    retryAfterSeconds: positive(o.retryAfterSeconds ?? 5, "retryAfterSeconds"),
+    ...cognito,
+    keys: o.keys ?? DEFAULT_JWKS_PATH,
     revocations: o.revocations,
     logger: o.logger ?? createLogger(),
-    clock: o.clock ?? systemClock,
-    clockSkewSeconds: nonNegative(o.clockSkewSeconds ?? 5, "clockSkewSeconds"),
-    passwordPolicy: { ...DEFAULT_PASSWORD_POLICY, ...o.passwordPolicy },
-    signUpAttributes: Object.freeze([...(o.signUpAttributes ?? DEFAULT_SIGNUP_ATTRIBUTES)]),
-    contextHeaders: contextHeaders(o.contextHeaders ?? DEFAULT_CONTEXT_HEADERS),
-    responseFloorMs: nonNegative(o.responseFloorMs ?? 800, "responseFloorMs"),
-    responseJitterMs: nonNegative(o.responseJitterMs ?? 40, "responseJitterMs"),
-    rateLimit: o.rateLimit === false ? false : rateLimits(o.rateLimit),
-    tokenCache: cache,
-    sessionMaxSeconds: positive(o.sessionMaxSeconds ?? 86_400, "sessionMaxSeconds"),
-    refreshTokenMaxSeconds: positive(
-      o.refreshTokenMaxSeconds ?? 30 * 86_400,
+    clock,
+    clockSkewSeconds: numberOption(o.clockSkewSeconds, CLOCK_SKEW_RULE, "clockSkewSeconds"),
+    passwordPolicy: resolvePasswordPolicy(o.passwordPolicy),
+    signUpAttributes: resolveSignUpAttributes(o.signUpAttributes),
+    contextHeaders: resolveContextHeaders(o.contextHeaders ?? DEFAULT_CONTEXT_HEADERS),
+    responseFloorMs: numberOption(
+      o.responseFloorMs,
+      FLOOR_RULES.responseFloorMs,
+      "responseFloorMs",
+    ),
+    responseJitterMs: numberOption(
+      o.responseJitterMs,
+      FLOOR_RULES.responseJitterMs,
+      "responseJitterMs",
+    ),
+    rateLimit: o.rateLimit === false ? false : resolveRateLimits(o.rateLimit),
+    tokenCache: tokenCache(o.tokenCache),
+    sessionMaxSeconds: numberOption(
+      o.sessionMaxSeconds,
+      REVOCATION_LIFETIME_RULES.sessionMaxSeconds,
+      "sessionMaxSeconds",
+    ),
+    refreshTokenMaxSeconds: numberOption(
+      o.refreshTokenMaxSeconds,
+      REVOCATION_LIFETIME_RULES.refreshTokenMaxSeconds,
       "refreshTokenMaxSeconds",
     ),
-    state: o.state ?? new MemoryStateStore({ clock: o.clock ?? systemClock }),
-    sessionSecrets: sessionSecrets(o.sessionSecret),
-    signIn: signInOptions(o.signIn, loginFlow),
+    state: o.state ?? new MemoryStateStore({ clock }),
+    sessionSecrets: resolveSessionSecrets(o.sessionSecret),
+    signIn: signInOptions(o.signIn, cognito.loginFlow),
     observability: resolveObservabilityOptions(o.observability),
     redis: o.redis === undefined ? undefined : resolveRedisOptions(o.redis),
-    adminSignUpRepair:
-      o.adminSignUpRepair ??
-      (loginFlow === "ADMIN_USER_PASSWORD_AUTH" || o.credentials !== undefined),
+    adminSignUpRepair: adminSignUpRepair(o, cognito.loginFlow),
     session: browserSessions(o),
   };
 }
@@ -314,81 +236,60 @@ function signInOptions(value: Partial<SignInOptions> | undefined, loginFlow: Log
   const options = resolveSignInOptions(value);
   if (options.refreshRotation && loginFlow === "ADMIN_USER_PASSWORD_AUTH") {
     throw new ConfigError(
+      "conflict",
+      "signIn.refreshRotation",
       "Refresh-token rotation does not work with COGNITO_LOGIN_FLOW=ADMIN_USER_PASSWORD_AUTH: Cognito refuses refresh tokens from AdminInitiateAuth in GetTokensFromRefreshToken (aws/aws-sdk-js-v3#7162). Use USER_PASSWORD_AUTH, or turn rotation off on the app client and set COGNITO_REFRESH_ROTATION=off.",
     );
   }
   return options;
 }
 
+/** The verifier owns the cache's bounds; its messages name `tokenCache.*` here. */
+function tokenCache(value: false | TokenCacheOptions | undefined): GatewayConfig["tokenCache"] {
+  if (value === false) return false;
+  try {
+    refuseUnknownKeys(value ?? {}, Object.keys(CACHE_RULES), "tokenCache.");
+    return {
+      maxEntries: numberOption(value?.maxEntries, CACHE_RULES.maxEntries, "tokenCache.maxEntries"),
+      maxBytes: numberOption(value?.maxBytes, CACHE_RULES.maxBytes, "tokenCache.maxBytes"),
+    };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(
+      "malformed",
+      "tokenCache",
+      "tokenCache must be false or {maxEntries?, maxBytes?}.",
+    );
+  }
+}
+
+/**
+ * The pre-hijacking repair needs IAM: on by default with the admin flow or explicit credentials
+ * (local mode), off otherwise.
+ */
+function adminSignUpRepair(o: GatewayOptions, loginFlow: LoginFlow): boolean {
+  if (o.adminSignUpRepair === undefined) {
+    return loginFlow === "ADMIN_USER_PASSWORD_AUTH" || o.credentials !== undefined;
+  }
+  if (typeof o.adminSignUpRepair !== "boolean") {
+    throw new ConfigError(
+      "malformed",
+      "adminSignUpRepair",
+      "adminSignUpRepair must be true or false.",
+    );
+  }
+  return o.adminSignUpRepair;
+}
+
 /** Browser sessions, checked against the secret and refresh-token lifetime they depend on. */
 function browserSessions(o: GatewayOptions): SessionConfig | undefined {
   if (o.session === undefined || o.session === false) return undefined;
   return resolveSessionOptions(o.session, {
-    sessionSecrets: sessionSecrets(o.sessionSecret),
-    refreshTokenMaxSeconds: o.refreshTokenMaxSeconds ?? 30 * 86_400,
+    sessionSecrets: resolveSessionSecrets(o.sessionSecret),
+    refreshTokenMaxSeconds: numberOption(
+      o.refreshTokenMaxSeconds,
+      REVOCATION_LIFETIME_RULES.refreshTokenMaxSeconds,
+      "refreshTokenMaxSeconds",
+    ),
   });
-}
-
-function sessionSecrets(
-  value: string | readonly string[] | undefined,
-): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  const list = typeof value === "string" ? [value] : [...value];
-  if (
-    list.length === 0 ||
-    list.some((s) => typeof s !== "string" || s.length < MIN_SECRET_LENGTH)
-  ) {
-    throw new ConfigError(
-      `sessionSecret must be a string of at least ${MIN_SECRET_LENGTH} characters, or a list of them (SESSION_SECRET, SESSION_SECRET_PREVIOUS).`,
-    );
-  }
-  return Object.freeze(list);
-}
-
-function required(value: string | undefined, name: string, env: string): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new ConfigError(`${name} is missing: set ${env} (or pass ${name}) — see .env.example.`);
-  }
-  return value.trim();
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ConfigError(`${name} must be a positive number.`);
-  return value;
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be 0 or more.`);
-  return value;
-}
-
-const RATE_LIMIT_NUMBERS = [
-  "ipMax",
-  "ipWindowSeconds",
-  "accountMax",
-  "accountWindowSeconds",
-  "loginFreeFailures",
-  "loginMaxBackoffSeconds",
-  "loginFailureWindowSeconds",
-] as const;
-
-function rateLimits(options: Partial<RateLimitOptions> | undefined): RateLimitOptions {
-  const merged: RateLimitOptions = { ...DEFAULT_RATE_LIMITS, ...options };
-  for (const name of RATE_LIMIT_NUMBERS) positive(merged[name], `rateLimit.${name}`);
-  if (merged.store !== undefined && typeof merged.store !== "function") {
-    throw new ConfigError("rateLimit.store must be a function (prefix) => Store.");
-  }
-  return merged;
-}
-
-function contextHeaders(names: readonly string[]): readonly string[] {
-  const lower = names.map((name) => name.trim().toLowerCase()).filter((name) => name !== "");
-  const forbidden = lower.filter((name) => FORBIDDEN_CONTEXT_HEADERS.includes(name));
-  if (forbidden.length > 0) {
-    throw new ConfigError(
-      `contextHeaders must not include ${forbidden.join(", ")}: credentials are never sent to Cognito.`,
-    );
-  }
-  return Object.freeze([...new Set(lower)]);
 }

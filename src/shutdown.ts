@@ -3,9 +3,18 @@
  * cut what is left.
  */
 import type { Server } from "node:http";
+import type { NumberRule } from "./option-rules";
 
-/** Longest wait for requests in flight on SIGTERM, ms (`SHUTDOWN_TIMEOUT_MS`). */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Longest wait for requests in flight on SIGTERM, ms (`SHUTDOWN_TIMEOUT_MS`): default and bounds. */
+export const SHUTDOWN_TIMEOUT_RULE: NumberRule = Object.freeze({
+  default: 10_000,
+  min: 0,
+  max: 600_000,
+  integer: true,
+});
+
+/** Longest wait for requests in flight on SIGTERM, ms, when nothing else is said. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = SHUTDOWN_TIMEOUT_RULE.default;
 
 /** How often idle keep-alive sockets are closed while draining. */
 const IDLE_SWEEP_MS = 50;

@@ -8,14 +8,17 @@ import { createGateway, type Gateway } from "./gateway";
 import type { LocalCognito } from "./local/emulator";
 import type { LocalCognitoLink } from "./local/link";
 import { assertNoEmulatorKeyOutsideLocal, assertPinnedEmulatorKeyCurrent } from "./local/guard";
+import { DEFAULT_LOCAL_DATA_DIR } from "./local/link";
 import { localSessionSecret } from "./local/session-secret";
 import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
 import { createPrometheusMetrics } from "./observability/metrics";
 import { startMetricsServer, type MetricsServer } from "./observability/server";
-import type { GatewayOptions } from "./options";
+import { DEFAULT_JWKS_PATH, type GatewayOptions } from "./options";
+import { DEFAULT_CLOCK_SKEW_SECONDS } from "./auth/verifier-options";
 import { JournalRevocationStore } from "./stores/revocation-journal";
 import { drainServer } from "./shutdown";
+import { DEFAULT_SIGN_IN_OPTIONS } from "./routes/sign-in-options";
 
 /** A started standalone gateway. */
 export interface RunningGateway {
@@ -51,6 +54,8 @@ export async function startGateway(
   assertNoEmulatorKeyOutsideLocal({ mode: config.mode, nodeEnv: config.nodeEnv, kids: [] });
   if (config.servePage && config.gateway.session === undefined) {
     throw new ConfigError(
+      "conflict",
+      "SERVE_PAGE",
       "The account page signs in with browser sessions: set SESSION_SECRET (and keep SESSIONS on), or SERVE_PAGE=false.",
     );
   }
@@ -91,6 +96,11 @@ export async function startGateway(
       ...(emulator ? { localCodes: (email: string) => emulator.codeFor(email) } : {}),
       // The invitation needs the emulator's data, so only the embedded one offers it.
       ...(local ? { localInvite: (email: string): Promise<string> => local.invite(email) } : {}),
+      ...(local
+        ? {
+            localMfa: (...args: Parameters<typeof local.setCodeMfa>) => local.setCodeMfa(...args),
+          }
+        : {}),
     });
     // Explicit limits: 16 KiB of headers (431 beyond), and slow clients cannot hold sockets.
     const server = createServer(
@@ -142,13 +152,10 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
   const { startLocalCognito } = await import("./local/emulator");
   await checkPinnedEmulatorKey(config);
   const local = await startLocalCognito({
-    port: config.local.port,
-    dataDir: config.local.dataDir,
+    ...config.local,
     logger,
-    ...(config.local.fixedCode === undefined ? {} : { fixedCode: config.local.fixedCode }),
-    mfa: config.local.mfa,
-    refreshRotation: config.gateway.signIn?.refreshRotation ?? false,
-    refreshGraceSeconds: config.local.refreshGraceSeconds,
+    refreshRotation:
+      config.gateway.signIn?.refreshRotation ?? DEFAULT_SIGN_IN_OPTIONS.refreshRotation,
   });
   logger.warn(
     { mode: "local", emulator: local.origin, userPoolId: local.userPoolId },
@@ -159,7 +166,7 @@ async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCo
 
 /** Catches a stale or replaced jwks.json at start, not as a 401 on every request. */
 async function checkPinnedEmulatorKey(config: ServerConfig): Promise<void> {
-  const keysPath = config.gateway.keys;
+  const keysPath = config.gateway.keys ?? DEFAULT_JWKS_PATH;
   if (typeof keysPath !== "string") return;
   const { EMULATOR_PUBLIC_JWK } = await import("./local/tokens");
   const pinned = JSON.parse(readFileSync(keysPath, "utf8")) as { keys?: unknown };
@@ -178,7 +185,7 @@ async function openJournal(
   if (config.stateDir === undefined || config.gateway.redis !== undefined) return undefined;
   const journal = await JournalRevocationStore.open({
     dir: config.stateDir,
-    clockSkewSeconds: config.gateway.clockSkewSeconds ?? 5,
+    clockSkewSeconds: config.gateway.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
     logger,
   });
   logger.info(
@@ -196,7 +203,7 @@ async function connectShared(
 ): Promise<LocalCognitoLink> {
   const { connectLocalCognito } = await import("./local/link");
   await checkPinnedEmulatorKey(config);
-  const link = await connectLocalCognito(url, config.local.dataDir);
+  const link = await connectLocalCognito(url, config.local.dataDir ?? DEFAULT_LOCAL_DATA_DIR);
   logger.warn(
     { mode: "local", emulator: new URL(link.endpoint).origin, userPoolId: link.userPoolId },
     "LOCAL MODE: using the shared Cognito emulator at LOCAL_COGNITO_URL, for development only. Confirmation codes are printed to the emulator's log.",
@@ -207,7 +214,7 @@ async function connectShared(
 /** Local mode with sessions and no SESSION_SECRET: a secret generated once in the data folder. */
 function localSecret(config: ServerConfig): Pick<GatewayOptions, "sessionSecret"> {
   if (config.gateway.session === undefined || config.gateway.sessionSecret !== undefined) return {};
-  return { sessionSecret: localSessionSecret(config.local.dataDir) };
+  return { sessionSecret: localSessionSecret(config.local.dataDir ?? DEFAULT_LOCAL_DATA_DIR) };
 }
 
 function gatewayOptions(config: ServerConfig, local: LocalCognitoLink | undefined): GatewayOptions {

@@ -34,8 +34,9 @@ interface KeySnapshot {
   readonly kids: readonly string[];
 }
 
+/** A key set that cannot be used: `option` is `keys` (the option that points at it). */
 function fail(source: string, problem: string): never {
-  throw new ConfigError(`${source}: ${problem}`);
+  throw new ConfigError("malformed", "keys", `${source}: ${problem}`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -80,9 +81,14 @@ function toKeyObject({ kid, n, e }: RsaJwk, source: string): KeyObject {
     // Only the public members: a JWK that also carries "d" must not become a private key here.
     key = createPublicKey({ key: { kty: "RSA", n, e }, format: "jwk" });
   } catch (err) {
-    throw new ConfigError(`${source}: key ${kid} is not a valid RSA public key; ${PULL_HINT}`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      "malformed",
+      "keys",
+      `${source}: key ${kid} is not a valid RSA public key; ${PULL_HINT}`,
+      {
+        cause: err,
+      },
+    );
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_RSA_MODULUS_BITS) {
@@ -128,13 +134,17 @@ function readJwksFile(path: string): Map<string, KeyObject> {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new ConfigError(`${path}: cannot be read; ${PULL_HINT}`, { cause: err });
+    throw new ConfigError("unreadable", "keys", `${path}: cannot be read; ${PULL_HINT}`, {
+      cause: err,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${path}: is not valid JSON; ${PULL_HINT}`, { cause: err });
+    throw new ConfigError("unreadable", "keys", `${path}: is not valid JSON; ${PULL_HINT}`, {
+      cause: err,
+    });
   }
   return loadJwks(json, path);
 }

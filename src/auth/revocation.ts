@@ -4,6 +4,17 @@
  */
 import { systemClock, type Clock } from "../clock";
 import { ConfigError } from "../errors";
+import { numberOption, type NumberRule } from "../option-rules";
+import { CLOCK_SKEW_RULE } from "./verifier-options";
+
+/**
+ * How long logout's revocations are kept, seconds: the longest access/id token lifetime
+ * (a sign-out cutoff outlives every token it covers) and the longest refresh token lifetime.
+ */
+export const REVOCATION_LIFETIME_RULES = Object.freeze({
+  sessionMaxSeconds: { default: 86_400, min: 300, max: 7 * 86_400, integer: true },
+  refreshTokenMaxSeconds: { default: 30 * 86_400, min: 3600, max: 3650 * 86_400, integer: true },
+} satisfies Record<string, NumberRule>);
 
 /** The claims a revocation decision needs (a verified {@link CognitoClaims} satisfies it). */
 export interface RevocationSubject {
@@ -140,12 +151,13 @@ export class MemoryRevocationStore implements RevocationStore {
   constructor(options: MemoryRevocationStoreOptions = {}) {
     const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     if (!Number.isSafeInteger(max) || max < 1) {
-      throw new ConfigError("MemoryRevocationStore: maxEntries must be a positive integer");
+      throw new ConfigError(
+        "out_of_range",
+        "maxEntries",
+        "MemoryRevocationStore: maxEntries must be a positive integer",
+      );
     }
-    const skew = options.clockSkewSeconds ?? 5;
-    if (typeof skew !== "number" || !(skew >= 0 && skew <= 300)) {
-      throw new ConfigError("MemoryRevocationStore: clockSkewSeconds must be from 0 to 300");
-    }
+    const skew = numberOption(options.clockSkewSeconds, CLOCK_SKEW_RULE, "clockSkewSeconds");
     this.#maxEntries = max;
     this.#skew = skew;
     this.#clock = options.clock ?? systemClock;

@@ -3,7 +3,9 @@
  * Everything that can be decided once is decided here, so the hot path only compares values.
  */
 import { systemClock, type Clock } from "../clock";
-import { ConfigError } from "../errors";
+import { AWS_REGION, poolRegion, USER_POOL_ID } from "../cognito/options";
+import { ConfigError, type ConfigErrorReason } from "../errors";
+import { keysOf, numberOption, refuseUnknownKeys, show, type NumberRule } from "../option-rules";
 import type { KeyStore } from "./keys";
 import type { RevocationStore } from "./revocation";
 
@@ -60,19 +62,50 @@ export interface ResolvedVerifierConfig {
   readonly cache: false | Readonly<Required<VerifierCacheOptions>>;
 }
 
-export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
-export const MAX_CLOCK_SKEW_SECONDS = 300;
-export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
-export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+/** Tolerance for clock differences, seconds. */
+export const CLOCK_SKEW_RULE: NumberRule = Object.freeze({ default: 5, min: 0, max: 300 });
+/** Bounds of the verified-token cache. */
+export const CACHE_RULES = Object.freeze({
+  maxEntries: { default: 10_000, min: 1, max: 10_000_000, integer: true },
+  maxBytes: { default: 16 * 1024 * 1024, min: 1, max: 2 ** 31, integer: true },
+} satisfies Record<keyof VerifierCacheOptions, NumberRule>);
 
-const POOL_ID = /^([a-z0-9-]+)_[A-Za-z0-9]+$/;
-const AWS_REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
+export const DEFAULT_CLOCK_SKEW_SECONDS = CLOCK_SKEW_RULE.default;
+export const MAX_CLOCK_SKEW_SECONDS = CLOCK_SKEW_RULE.max;
+export const DEFAULT_CACHE_MAX_ENTRIES = CACHE_RULES.maxEntries.default;
+export const DEFAULT_CACHE_MAX_BYTES = CACHE_RULES.maxBytes.default;
+
+const VERIFIER_KEYS = keysOf<VerifierOptions>({
+  userPoolId: true,
+  region: true,
+  issuer: true,
+  clientId: true,
+  tokenUse: true,
+  scopes: true,
+  groups: true,
+  keys: true,
+  revocations: true,
+  clockSkewSeconds: true,
+  clock: true,
+  cache: true,
+});
+const CACHE_KEYS = keysOf<VerifierCacheOptions>({ maxEntries: true, maxBytes: true });
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 /** A claim value that is one space-free word (scope names, group names, client ids). */
 const WORD = /^[\x21-\x7e]{1,256}$/;
 
-function fail(problem: string): never {
-  throw new ConfigError(`requireAuth/createVerifier: ${problem}`);
+function fail(reason: ConfigErrorReason, option: string, problem: string): never {
+  throw new ConfigError(reason, option, `requireAuth/createVerifier: ${problem}`);
+}
+
+/** Rethrows a ConfigError from a shared check with this module's prefix. */
+function prefixed<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.reason, error.option, error.message);
+    throw error;
+  }
 }
 
 /**
@@ -80,7 +113,12 @@ function fail(problem: string): never {
  * @throws ConfigError naming the option that is missing or malformed
  */
 export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifierConfig {
-  if (typeof options !== "object" || (options as unknown) === null) fail("options are required");
+  if (typeof options !== "object" || (options as unknown) === null) {
+    fail("missing", "options", "options are required");
+  }
+  prefixed(() => {
+    refuseUnknownKeys(options, VERIFIER_KEYS);
+  });
   const o: Partial<Record<keyof VerifierOptions, unknown>> = options;
   return Object.freeze({
     issuer: resolveIssuer(o.userPoolId, o.region, o.issuer),
@@ -97,43 +135,76 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
 }
 
 function resolveIssuer(poolIdOption: unknown, regionOption: unknown, issuer: unknown): string {
-  const poolId = matching(poolIdOption, POOL_ID, 'userPoolId must look like "<region>_<id>"');
-  const region = matching(regionOption, AWS_REGION, 'region must be an AWS region ("eu-west-1")');
-  const poolRegion = poolId?.slice(0, poolId.indexOf("_"));
-  if (region !== undefined && poolRegion !== undefined && region !== poolRegion) {
-    fail(`region ${region} does not match userPoolId ${poolId ?? ""}; omit region`);
+  const poolId = matching(
+    poolIdOption,
+    USER_POOL_ID,
+    "userPoolId",
+    'userPoolId must look like "<region>_<id>"',
+  );
+  const region = matching(
+    regionOption,
+    AWS_REGION,
+    "region",
+    'region must be an AWS region ("eu-west-1")',
+  );
+  const fromPool = poolId === undefined ? undefined : poolRegion(poolId);
+  if (region !== undefined && fromPool !== undefined && region !== fromPool) {
+    fail(
+      "conflict",
+      "region",
+      `region ${region} does not match userPoolId ${poolId ?? ""}; omit region`,
+    );
   }
   if (issuer !== undefined) return checkIssuer(issuer, poolId);
-  if (poolId === undefined) fail("userPoolId is required (or pass issuer)");
-  const awsRegion = region ?? poolRegion ?? "";
-  if (!AWS_REGION.test(awsRegion)) fail(`userPoolId ${poolId} has no AWS region; pass issuer`);
+  if (poolId === undefined)
+    fail("missing", "userPoolId", "userPoolId is required (or pass issuer)");
+  const awsRegion = region ?? fromPool;
+  if (awsRegion === undefined) {
+    fail("missing", "region", `userPoolId ${poolId} has no AWS region; pass issuer`);
+  }
   return `https://cognito-idp.${awsRegion}.amazonaws.com/${poolId}`;
 }
 
 /** `value` if it is a string matching `pattern`, `undefined` if absent; else fails with `problem`. */
-function matching(value: unknown, pattern: RegExp, problem: string): string | undefined {
+function matching(
+  value: unknown,
+  pattern: RegExp,
+  option: string,
+  problem: string,
+): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string" || !pattern.test(value)) fail(`${problem}, got ${show(value)}`);
+  if (typeof value !== "string" || !pattern.test(value)) {
+    fail("malformed", option, `${problem}, got ${show(value)}`);
+  }
   return value;
 }
 
 function checkIssuer(issuer: unknown, poolId: string | undefined): string {
-  if (typeof issuer !== "string") fail(`issuer must be a URL string, got ${show(issuer)}`);
+  if (typeof issuer !== "string")
+    fail("malformed", "issuer", `issuer must be a URL string, got ${show(issuer)}`);
   let url: URL;
   try {
     url = new URL(issuer);
   } catch {
-    fail(`issuer is not a URL: ${issuer}`);
+    fail("malformed", "issuer", `issuer is not a URL: ${issuer}`);
   }
   const local = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
   if (url.protocol !== "https:" && !local) {
-    fail(`issuer must use https (plain http only on a loopback host): ${issuer}`);
+    fail(
+      "insecure",
+      "issuer",
+      `issuer must use https (plain http only on a loopback host): ${issuer}`,
+    );
   }
   if (url.search !== "" || url.hash !== "" || issuer.endsWith("/")) {
-    fail(`issuer must be "<origin>/<userPoolId>" exactly, with no trailing slash: ${issuer}`);
+    fail(
+      "malformed",
+      "issuer",
+      `issuer must be "<origin>/<userPoolId>" exactly, with no trailing slash: ${issuer}`,
+    );
   }
   if (poolId !== undefined && !issuer.endsWith(`/${poolId}`)) {
-    fail(`issuer ${issuer} does not end with the userPoolId ${poolId}`);
+    fail("conflict", "issuer", `issuer ${issuer} does not end with the userPoolId ${poolId}`);
   }
   return issuer;
 }
@@ -144,12 +215,18 @@ function wordList(value: unknown, name: string, required: boolean): string[] {
   const list: unknown[] = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
   if (list.length === 0) {
     fail(
+      value === undefined ? "missing" : "malformed",
+      name,
       `${name} must be a non-empty string or array of strings${required ? "" : " (or omit it)"}`,
     );
   }
   for (const item of list) {
     if (typeof item !== "string" || !WORD.test(item)) {
-      fail(`${name} entries must be non-empty strings without spaces, got ${show(item)}`);
+      fail(
+        "malformed",
+        name,
+        `${name} entries must be non-empty strings without spaces, got ${show(item)}`,
+      );
     }
   }
   return [...(list as string[])];
@@ -157,7 +234,11 @@ function wordList(value: unknown, name: string, required: boolean): string[] {
 
 function resolveTokenUse(value: unknown): "access" | "id" {
   if (value !== "access" && value !== "id") {
-    fail(`tokenUse is required: "access" or "id", got ${show(value)}`);
+    fail(
+      value === undefined ? "missing" : "malformed",
+      "tokenUse",
+      `tokenUse is required: "access" or "id", got ${show(value)}`,
+    );
   }
   return value;
 }
@@ -165,7 +246,11 @@ function resolveTokenUse(value: unknown): "access" | "id" {
 function resolveScopes(value: unknown, tokenUse: unknown): readonly string[] {
   const scopes = wordList(value, "scopes", false);
   if (scopes.length > 0 && tokenUse !== "access") {
-    fail("scopes apply to access tokens only (id tokens have no scope claim); use groups");
+    fail(
+      "conflict",
+      "scopes",
+      "scopes apply to access tokens only (id tokens have no scope claim); use groups",
+    );
   }
   return Object.freeze(scopes);
 }
@@ -173,7 +258,7 @@ function resolveScopes(value: unknown, tokenUse: unknown): readonly string[] {
 function resolveKeys(value: unknown): KeyStore {
   const store = value as Partial<KeyStore> | undefined;
   if (typeof store?.get !== "function" || typeof store.version !== "number") {
-    fail("keys must be a KeyStore (FileKeyStore or StaticKeyStore)");
+    fail("malformed", "keys", "keys must be a KeyStore (FileKeyStore or StaticKeyStore)");
   }
   return store as KeyStore;
 }
@@ -182,24 +267,23 @@ function resolveRevocations(value: unknown): RevocationStore | false {
   if (value === false) return false;
   const store = value as Partial<RevocationStore> | undefined;
   if (typeof store?.isRevoked !== "function") {
-    fail("revocations is required: a RevocationStore, or false to accept revoked tokens");
+    fail(
+      value === undefined ? "missing" : "malformed",
+      "revocations",
+      "revocations is required: a RevocationStore, or false to accept revoked tokens",
+    );
   }
   return store as RevocationStore;
 }
 
 function resolveSkew(value: unknown): number {
-  if (value === undefined) return DEFAULT_CLOCK_SKEW_SECONDS;
-  if (typeof value !== "number" || !(value >= 0 && value <= MAX_CLOCK_SKEW_SECONDS)) {
-    fail(
-      `clockSkewSeconds must be a number from 0 to ${MAX_CLOCK_SKEW_SECONDS}, got ${show(value)}`,
-    );
-  }
-  return value;
+  return prefixed(() => numberOption(value, CLOCK_SKEW_RULE, "clockSkewSeconds"));
 }
 
 function resolveClock(value: unknown): Clock {
   if (value === undefined) return systemClock;
-  if (!isClock(value)) fail("clock must be a Clock, with now() in milliseconds");
+  if (!isClock(value))
+    fail("malformed", "clock", "clock must be a Clock, with now() in milliseconds");
   return value;
 }
 
@@ -212,23 +296,14 @@ function isClock(value: unknown): value is Clock {
 function resolveCache(value: unknown): ResolvedVerifierConfig["cache"] {
   if (value === false) return false;
   if (value !== undefined && (typeof value !== "object" || value === null)) {
-    fail("cache must be false or {maxEntries?, maxBytes?}");
+    fail("malformed", "cache", "cache must be false or {maxEntries?, maxBytes?}");
   }
   const cache = (value ?? {}) as Record<string, unknown>;
-  return Object.freeze({
-    maxEntries: positiveInt(cache.maxEntries, DEFAULT_CACHE_MAX_ENTRIES, "cache.maxEntries"),
-    maxBytes: positiveInt(cache.maxBytes, DEFAULT_CACHE_MAX_BYTES, "cache.maxBytes"),
+  return prefixed(() => {
+    refuseUnknownKeys(cache, CACHE_KEYS, "cache.");
+    return Object.freeze({
+      maxEntries: numberOption(cache.maxEntries, CACHE_RULES.maxEntries, "cache.maxEntries"),
+      maxBytes: numberOption(cache.maxBytes, CACHE_RULES.maxBytes, "cache.maxBytes"),
+    });
   });
-}
-
-function positiveInt(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    fail(`${name} must be a positive integer, got ${show(value)}`);
-  }
-  return value as number;
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }

@@ -1,5 +1,61 @@
 import type { Request } from "express";
 import type { CallerContext, ContextHeader } from "../cognito/context";
+import { ConfigError } from "../errors";
+import { isStringList } from "../option-rules";
+
+/** Headers Cognito's threat protection may see by default. Never cookies or credentials. */
+export const DEFAULT_CONTEXT_HEADERS: readonly string[] = Object.freeze([
+  "user-agent",
+  "accept-language",
+  "accept",
+  "origin",
+  "referer",
+  "host",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-real-ip",
+  "sec-ch-ua",
+  "sec-ch-ua-mobile",
+  "sec-ch-ua-platform",
+]);
+
+/** Headers that are never forwarded, whatever the allow-list says. */
+export const FORBIDDEN_CONTEXT_HEADERS: readonly string[] = Object.freeze([
+  "cookie",
+  "set-cookie",
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "x-amz-security-token",
+  "x-cognito-encoded-data",
+]);
+
+/**
+ * The allow-list lower-cased and de-duplicated (default {@link DEFAULT_CONTEXT_HEADERS}).
+ * @throws ConfigError (`insecure`) when it names a credential header
+ */
+export function resolveContextHeaders(
+  names: readonly string[] = DEFAULT_CONTEXT_HEADERS,
+): readonly string[] {
+  if (!isStringList(names)) {
+    throw new ConfigError(
+      "malformed",
+      "contextHeaders",
+      "contextHeaders must be a list of header names.",
+    );
+  }
+  const lower = names.map((name) => name.trim().toLowerCase()).filter((name) => name !== "");
+  const forbidden = lower.filter((name) => FORBIDDEN_CONTEXT_HEADERS.includes(name));
+  if (forbidden.length > 0) {
+    throw new ConfigError(
+      "insecure",
+      "contextHeaders",
+      `contextHeaders must not include ${forbidden.join(", ")}: credentials are never sent to Cognito.`,
+    );
+  }
+  return Object.freeze([...new Set(lower)]);
+}
 
 /** Bounds on what is forwarded, so a caller cannot make Cognito requests large. */
 export const MAX_CONTEXT_HEADERS = 20;

@@ -1,5 +1,18 @@
 import { randomInt } from "node:crypto";
 import type { Clock } from "../clock";
+import type { NumberRule } from "../option-rules";
+
+/**
+ * Defaults and bounds of the response floor, ms. The default floor sits above Cognito's usual
+ * latency for the floored calls; {@link LOCAL_RESPONSE_FLOOR_MS} above the embedded emulator's.
+ */
+export const FLOOR_RULES = Object.freeze({
+  responseFloorMs: { default: 800, min: 0, max: 600_000, integer: true },
+  responseJitterMs: { default: 40, min: 0, max: 1000, integer: true },
+} satisfies Record<string, NumberRule>);
+
+/** The floor's default in local mode (the embedded emulator answers in a few ms). */
+export const LOCAL_RESPONSE_FLOOR_MS = 150;
 
 /** Waits `ms` milliseconds; injectable so tests need not sleep. */
 export type Sleep = (ms: number) => Promise<void>;

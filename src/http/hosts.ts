@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from "express";
 import { ConfigError, GatewayError } from "../errors";
+import { isStringList, keysOf, refuseUnknownKeys } from "../option-rules";
 
 /** Names a local-mode gateway always answers (any port): this machine only. */
 export const LOOPBACK_HOSTS: readonly string[] = Object.freeze(["localhost", "127.0.0.1", "[::1]"]);
@@ -15,17 +16,31 @@ export interface HostOptions {
   local: boolean;
 }
 
+const HOST_OPTION_KEYS = keysOf<HostOptions>({ allowedHosts: true, local: true });
+
 const HOST_NAME = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const IPV6_LITERAL = /^\[[0-9a-f:.]+\]$/;
 
-/** Checks and normalises `ALLOWED_HOSTS` entries; throws ConfigError naming a bad one. */
-export function resolveAllowedHosts(names: readonly string[]): readonly string[] {
+/**
+ * Checks and normalises allowed host names (`ALLOWED_HOSTS`); default none (any host).
+ * @param option the option's name in messages
+ * @throws ConfigError (`malformed`) naming a bad entry
+ */
+export function resolveAllowedHosts(
+  names: readonly string[] = [],
+  option = "hosts.allowedHosts",
+): readonly string[] {
+  if (!isStringList(names)) {
+    throw new ConfigError("malformed", option, `${option} must be a list of host names.`);
+  }
   return Object.freeze(
     names.map((raw) => {
       const name = raw.trim().toLowerCase();
       if (!HOST_NAME.test(name) && !IPV6_LITERAL.test(name)) {
         throw new ConfigError(
-          `ALLOWED_HOSTS entry "${raw}" is not a host name: give names without scheme or port, e.g. "api.example.com,*.example.org".`,
+          "malformed",
+          option,
+          `${option} entry "${raw}" is not a host name: give names without scheme or port, e.g. "api.example.com,*.example.org".`,
         );
       }
       return name;
@@ -54,7 +69,9 @@ function allows(list: readonly string[], name: string): boolean {
  * The refusal is `400 invalid_request` naming the `host` header. Undefined when nothing is checked.
  */
 export function hostGuard(options: HostOptions): RequestHandler | undefined {
-  const list = options.local ? [...LOOPBACK_HOSTS, ...options.allowedHosts] : options.allowedHosts;
+  refuseUnknownKeys(options, HOST_OPTION_KEYS, "hosts.");
+  const allowed = resolveAllowedHosts(options.allowedHosts);
+  const list = options.local ? [...LOOPBACK_HOSTS, ...allowed] : allowed;
   if (list.length === 0) return undefined;
   return function allowedHost(req, _res, next) {
     const name = hostName(req.headers.host);

@@ -46,26 +46,66 @@ export function allowedMethods(stack: readonly unknown[], path: string): Set<str
   return allowed;
 }
 
+/** Paths whose answer {@link methodGuard} keeps; past this the memo starts over (bounded memory). */
+const MEMO_LIMIT = 512;
+
 /**
  * For a known path asked with a method none of its routes answers: `405 method_not_allowed` in
  * the envelope with `Allow`, or `204` with `Allow` for an OPTIONS that is not a CORS preflight
  * (the CORS middleware, earlier, answers those for allowed origins). `Allow` is read from the
  * routes registered at request time, so routes added later are covered without a list to keep.
  * Runs before any body parsing, so a wrong method never costs a parse or a 415.
+ *
+ * Scanning the router stacks costs a regular-expression match per route, so the answer per path
+ * is memoised. Express only ever appends layers, so the memo starts over whenever one of the
+ * stacks it was read from grew (a route or router added later), and when it holds
+ * {@link MEMO_LIMIT} paths (a client choosing paths cannot grow it further).
  */
 export function methodGuard(stackOf: StackSource): RequestHandler {
+  let memo = new Map<string, ReadonlySet<string>>();
+  let sizes: StackSizes = []; // read on the first request: routes are added after this
+  const allowedAt = (path: string): ReadonlySet<string> => {
+    const stack = stackOf();
+    if (memo.size >= MEMO_LIMIT || sizes[0]?.[0] !== stack || grew(sizes)) {
+      memo = new Map();
+      sizes = stackSizes(stack);
+    }
+    let allowed = memo.get(path);
+    if (allowed === undefined) {
+      allowed = allowedMethods(stack, path);
+      memo.set(path, allowed);
+    }
+    return allowed;
+  };
   return function methodNotAllowed(req, res, next) {
-    const allowed = allowedMethods(stackOf(), req.path);
+    const allowed = allowedAt(req.path);
     if (allowed.size === 0 || allowed.has(req.method)) {
       next();
       return;
     }
-    allowed.add("OPTIONS");
-    res.set("Allow", [...allowed].sort().join(", "));
+    res.set("Allow", [...allowed, "OPTIONS"].sort().join(", "));
     if (req.method === "OPTIONS") {
       res.status(204).end();
       return;
     }
     next(new GatewayError("method_not_allowed"));
   };
+}
+
+type StackSizes = (readonly [readonly unknown[], number])[];
+
+/** A stack, the stacks of its routes and mounted routers (recursively), and their sizes now. */
+function stackSizes(stack: readonly unknown[], into: StackSizes = []): StackSizes {
+  into.push([stack, stack.length]);
+  for (const entry of stack) {
+    const layer = entry as LayerLike & { route?: { stack?: unknown } };
+    const nested = layer.handle?.stack ?? layer.route?.stack;
+    if (Array.isArray(nested)) stackSizes(nested as unknown[], into);
+  }
+  return into;
+}
+
+function grew(sizes: StackSizes): boolean {
+  for (const [stack, size] of sizes) if (stack.length !== size) return true;
+  return false;
 }

@@ -1,4 +1,5 @@
-import type { ErrorDetail } from "../errors";
+import { ConfigError, type ErrorDetail } from "../errors";
+import { keysOf, numberOption, refuseUnknownKeys, type NumberRule } from "../option-rules";
 
 /** The password rules the gateway enforces before calling Cognito (Cognito's defaults). */
 export interface PasswordPolicy {
@@ -14,13 +15,48 @@ export interface PasswordPolicy {
   requireSymbols: boolean;
 }
 
+/** Cognito's bounds for the minimum length. */
+export const MIN_LENGTH_RULE: NumberRule = Object.freeze({
+  default: 8,
+  min: 6,
+  max: 99,
+  integer: true,
+});
+
 export const DEFAULT_PASSWORD_POLICY: Readonly<PasswordPolicy> = Object.freeze({
-  minLength: 8,
+  minLength: MIN_LENGTH_RULE.default,
   requireLowercase: true,
   requireUppercase: true,
   requireNumbers: true,
   requireSymbols: true,
 });
+
+const POLICY_KEYS = keysOf<PasswordPolicy>({
+  minLength: true,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireNumbers: true,
+  requireSymbols: true,
+});
+
+/** Fills the policy's defaults and checks it. @throws ConfigError naming the option */
+export function resolvePasswordPolicy(policy: Partial<PasswordPolicy> = {}): PasswordPolicy {
+  refuseUnknownKeys(policy, POLICY_KEYS, "passwordPolicy.");
+  const merged = { ...DEFAULT_PASSWORD_POLICY, ...policy };
+  for (const key of POLICY_KEYS) {
+    if (key !== "minLength" && typeof merged[key as keyof PasswordPolicy] !== "boolean") {
+      throw new ConfigError(
+        "malformed",
+        `passwordPolicy.${key}`,
+        `passwordPolicy.${key} must be true or false.`,
+      );
+    }
+  }
+  return Object.freeze({
+    ...merged,
+    minLength: numberOption(policy.minLength, MIN_LENGTH_RULE, "passwordPolicy.minLength"),
+  });
+}
 
 // Cognito's symbol set: ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - and space.
 const SYMBOL = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;

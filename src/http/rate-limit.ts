@@ -10,7 +10,7 @@ import {
 import { ConfigError, GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { NO_METRICS, type Metrics } from "../observability/metrics";
-import type { RateLimitOptions } from "../options";
+import type { RateLimitOptions } from "./rate-limit-options";
 import { requestLogger } from "./request-log";
 import { normaliseEmail } from "./schemas";
 
@@ -283,7 +283,11 @@ class LoginBackoff {
   #open(prefix: string, windowSeconds: number): Store {
     const store = this.#storeFor(prefix);
     if (typeof store.get !== "function") {
-      throw new ConfigError("rateLimit.store: the login back-off needs a Store with get().");
+      throw new ConfigError(
+        "malformed",
+        "rateLimit.store",
+        "rateLimit.store: the login back-off needs a Store with get().",
+      );
     }
     const failed = (err: unknown) => {
       this.#logger.error({ err }, "login back-off store failed to initialise");

@@ -24,7 +24,8 @@
  *   period (LOCAL_REFRESH_GRACE_SECONDS, default 0) has passed. With rotation on, the client
  *   refuses REFRESH_TOKEN_AUTH, as Cognito does.
  * - Local only, not an AWS API: {@link ChallengeFidelity.invite} creates a user with a temporary
- *   password, like AdminCreateUser with MessageAction SUPPRESS.
+ *   password, like AdminCreateUser with MessageAction SUPPRESS; {@link ChallengeFidelity.setCodeMfa}
+ *   turns SMS and e-mail MFA on or off for a user, as an administrator would.
  *
  * State (sessions, rotated tokens) is in memory: a restart of local mode forgets it.
  */
@@ -555,6 +556,53 @@ export class ChallengeFidelity {
       RefreshTokens: [],
     });
     return password;
+  }
+
+  /**
+   * Local mode's MFA by code, as an administrator sets it (AdminUpdateUserAttributes and
+   * AdminSetUserMFAPreference): the user's SMS and e-mail MFA become exactly `methods` (an
+   * enrolled authenticator app is left as it is), with `phoneNumber` stored first when given.
+   * SMS needs a phone number. Answers every MFA method the user now has. Throws
+   * UserNotFoundException for an unknown address, InvalidParameterException without a number.
+   */
+  async setCodeMfa(
+    ctx: Context,
+    userPoolId: string,
+    email: string,
+    methods: readonly ("SMS_MFA" | "EMAIL_OTP")[],
+    phoneNumber?: string,
+  ): Promise<string[]> {
+    const pool = await this.services.cognito.getUserPool(ctx, userPoolId);
+    let user = await pool.getUserByUsername(ctx, email);
+    if (user === null) throw new UserNotFoundError("User does not exist.");
+    if (phoneNumber !== undefined) {
+      const kept = user.Attributes.filter(
+        (a) => a.Name !== "phone_number" && a.Name !== "phone_number_verified",
+      );
+      user = {
+        ...user,
+        Attributes: [
+          ...kept,
+          { Name: "phone_number", Value: phoneNumber },
+          { Name: "phone_number_verified", Value: "true" },
+        ],
+      };
+      await pool.saveUser(ctx, user);
+    }
+    if (
+      methods.includes("SMS_MFA") &&
+      attributeValue("phone_number", user.Attributes) === undefined
+    ) {
+      throw new InvalidParameterError("SMS_MFA needs the user's phone_number");
+    }
+    await this.adminSetMfa(ctx, {
+      UserPoolId: userPoolId,
+      Username: user.Username,
+      SMSMfaSettings: { Enabled: methods.includes("SMS_MFA") },
+      EmailMfaSettings: { Enabled: methods.includes("EMAIL_OTP") },
+    });
+    const saved = await pool.getUserByUsername(ctx, user.Username);
+    return mfaMethods(saved ?? user);
   }
 
   private open(session: Session): string {

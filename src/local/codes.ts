@@ -18,6 +18,8 @@ export function createOtp(fixedCode: string | undefined): () => string {
   if (fixedCode !== undefined) {
     if (!CODE_PATTERN.test(fixedCode)) {
       throw new ConfigError(
+        "malformed",
+        "LOCAL_CONFIRMATION_CODE",
         "The local emulator's fixed confirmation code must be exactly six digits, like the codes Cognito sends.",
       );
     }

@@ -26,7 +26,15 @@ import { guardEmulator, randomPathKey } from "./access";
 import { ChallengeFidelity, type LocalMfa } from "./challenges";
 import { createOtp, LocalCodeSender } from "./codes";
 import { withCognitoFidelity } from "./fidelity";
-import { createLinkRoutes, type LocalCognitoLink } from "./link";
+import {
+  createLinkRoutes,
+  DEFAULT_LOCAL_COGNITO_PORT,
+  DEFAULT_LOCAL_DATA_DIR,
+  type LocalCognitoLink,
+} from "./link";
+import { DEFAULT_LOCAL_MFA, LOCAL_REFRESH_GRACE_RULE } from "./options";
+import { numberOption } from "../option-rules";
+import { DEFAULT_SIGN_IN_OPTIONS } from "../routes/sign-in-options";
 import { seedPoolAndClient } from "./seed";
 import { OriginJtiTokenGenerator } from "./tokens";
 
@@ -36,11 +44,7 @@ export { EMULATOR_PUBLIC_JWK } from "./tokens";
 /** Loopback only: its signing key is public (and only gateways given its endpoint key may call it). */
 export const LOCAL_COGNITO_HOST = "127.0.0.1";
 
-/** cognito-local's customary port. */
-export const DEFAULT_LOCAL_COGNITO_PORT = 9229;
-
-/** Where pools, clients and users persist between runs (`.local/` is git-ignored). */
-export const DEFAULT_LOCAL_DATA_DIR = ".local/cognito";
+export { DEFAULT_LOCAL_COGNITO_PORT, DEFAULT_LOCAL_DATA_DIR } from "./link";
 
 /**
  * Region to give the AWS SDK. The SDK only needs a syntactically valid region when an endpoint
@@ -92,6 +96,15 @@ export interface LocalCognito extends LocalCognitoLink {
   latestCode(email: string): string | undefined;
   /** Creates a user with a temporary password (NEW_PASSWORD_REQUIRED at sign-in); answers it. */
   invite(email: string): Promise<string>;
+  /**
+   * Sets a user's MFA by code (SMS, e-mail) as an administrator would, storing `phoneNumber`
+   * first when given; answers every MFA method the user now has.
+   */
+  setCodeMfa(
+    email: string,
+    methods: readonly ("SMS_MFA" | "EMAIL_OTP")[],
+    phoneNumber?: string,
+  ): Promise<string[]>;
   /** Stops listening and drops open connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -106,7 +119,11 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
   const started = performance.now();
   const port = options.port ?? DEFAULT_LOCAL_COGNITO_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`The local Cognito emulator port must be 0–65535, got ${String(port)}.`);
+    throw new ConfigError(
+      "out_of_range",
+      "LOCAL_COGNITO_PORT",
+      `The local Cognito emulator port must be 0–65535, got ${String(port)}.`,
+    );
   }
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_LOCAL_DATA_DIR);
   const logger = options.logger.child({ component: "local-cognito" });
@@ -155,6 +172,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       .create(ctx, config.UserPoolDefaults)
       .catch((err: unknown) => {
         throw new ConfigError(
+          "unreadable",
+          "LOCAL_DATA_DIR",
           `Could not load the local Cognito data in ${dataDir}; delete that folder to start afresh.`,
           { cause: err },
         );
@@ -175,10 +194,14 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     const seeded = await seedPoolAndClient(ctx, services, logger);
     const issuer = `${origin}/${seeded.userPoolId}`;
     const challenges = new ChallengeFidelity(services, {
-      refreshRotation: options.refreshRotation ?? false,
-      refreshGraceSeconds: options.refreshGraceSeconds ?? 0,
+      refreshRotation: options.refreshRotation ?? DEFAULT_SIGN_IN_OPTIONS.refreshRotation,
+      refreshGraceSeconds: numberOption(
+        options.refreshGraceSeconds,
+        LOCAL_REFRESH_GRACE_RULE,
+        "refreshGraceSeconds",
+      ),
     });
-    await applyLocalMfa(ctx, services, seeded.userPoolId, options.mfa ?? "off");
+    await applyLocalMfa(ctx, services, seeded.userPoolId, options.mfa ?? DEFAULT_LOCAL_MFA);
     const router = withCognitoFidelity(Router(services), services, (layer) =>
       challenges.bind(layer),
     );
@@ -241,6 +264,8 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       latestCode: (email) => codes.latestCode(email),
       codeFor: (email) => Promise.resolve(codes.latestCode(email)),
       invite: (email) => challenges.invite(ctx, seeded.userPoolId, email),
+      setCodeMfa: (email, methods, phoneNumber) =>
+        challenges.setCodeMfa(ctx, seeded.userPoolId, email, methods, phoneNumber),
       close: () => (closing ??= closeServer(server)),
     };
   } catch (err: unknown) {
@@ -304,6 +329,8 @@ function listen(server: http.Server, port: number): Promise<void> {
       reject(
         err.code === "EADDRINUSE"
           ? new ConfigError(
+              "unavailable",
+              "LOCAL_COGNITO_PORT",
               `Port ${port} on ${LOCAL_COGNITO_HOST} is already in use, so the local Cognito emulator cannot start. Stop the other process (another \`npm start\`?) or choose another emulator port.`,
               { cause: err },
             )

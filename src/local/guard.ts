@@ -32,11 +32,15 @@ export function assertNoEmulatorKeyOutsideLocal(input: EmulatorKeyGuardInput): v
   const production = isProduction(input.nodeEnv);
   if (production && input.mode === "local") {
     throw new ConfigError(
+      "conflict",
+      "NODE_ENV",
       "Local mode is for development only, but NODE_ENV is production. Configure COGNITO_USER_POOL_ID (and the app client settings) to use a real Cognito user pool.",
     );
   }
   if ((input.mode === "cognito" || production) && input.kids.includes(EMULATOR_KID)) {
     throw new ConfigError(
+      "insecure",
+      "keys",
       `jwks.json still holds the local emulator's key (kid ${EMULATOR_KID}), whose private key is public: anyone could mint tokens this gateway would accept. Run \`npm run jwks:pull\` to pin your user pool's keys instead.`,
     );
   }
@@ -63,11 +67,15 @@ export function assertPinnedEmulatorKeyCurrent(
   const pinned = pinnedKeys.find((key) => key.kid === EMULATOR_KID);
   if (pinned === undefined) {
     throw new ConfigError(
+      "missing",
+      "keys",
       `Local mode needs jwks.json to hold the emulator's key (kid ${EMULATOR_KID}), and it does not (was it replaced by \`npm run jwks:pull\`?). Restore it with \`git checkout -- jwks.json\`.`,
     );
   }
   if (pinned.kty !== emulatorKey.kty || pinned.n !== emulatorKey.n || pinned.e !== emulatorKey.e) {
     throw new ConfigError(
+      "conflict",
+      "keys",
       `The ${EMULATOR_KID} key in jwks.json differs from the installed cognito-local's key, so no local token would verify. Restore it with \`git checkout -- jwks.json\`, or update it from node_modules/cognito-local/lib/keys/cognitoLocal.public.json.`,
     );
   }

@@ -17,6 +17,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { ConfigError, GatewayError } from "../errors";
 
+/** cognito-local's customary port. (Here, not in ./emulator, so reading it loads no emulator.) */
+export const DEFAULT_LOCAL_COGNITO_PORT = 9229;
+
+/** Where pools, clients and users persist between runs (`.local/` is git-ignored). */
+export const DEFAULT_LOCAL_DATA_DIR = ".local/cognito";
+
 /** Name of the link file inside the emulator's data directory. */
 export const LINK_FILE = "emulator.json";
 
@@ -99,16 +105,22 @@ export async function connectLocalCognito(url: string, dataDir: string): Promise
   const link = readLinkFile(file);
   if (link === undefined) {
     throw new ConfigError(
+      "unreadable",
+      "LOCAL_DATA_DIR",
       `LOCAL_COGNITO_URL is set, but ${file} is missing or unreadable. Start the emulator with \`npm run local:cognito\`, and give it and this gateway the same LOCAL_DATA_DIR.`,
     );
   }
   if (normaliseUrl(link.endpoint) !== endpoint) {
     throw new ConfigError(
+      "conflict",
+      "LOCAL_COGNITO_URL",
       `LOCAL_COGNITO_URL is ${endpoint}, but the emulator of ${file} runs at ${link.endpoint}. Use that URL, or the LOCAL_DATA_DIR of the emulator at ${endpoint}.`,
     );
   }
   const answer = await linkRequest(link, "/_local/link").catch((err: unknown) => {
     throw new ConfigError(
+      "unavailable",
+      "LOCAL_COGNITO_URL",
       `No local Cognito emulator answers at ${endpoint}. Start it with \`npm run local:cognito\`.`,
       { cause: err },
     );
@@ -116,6 +128,8 @@ export async function connectLocalCognito(url: string, dataDir: string): Promise
   const ids = answer.body as Partial<Record<string, unknown>> | undefined;
   if (answer.status !== 200 || ids?.userPoolId !== link.userPoolId) {
     throw new ConfigError(
+      "conflict",
+      "LOCAL_DATA_DIR",
       `The emulator at ${endpoint} is not the one that wrote ${file} (it was restarted or replaced). Use the LOCAL_DATA_DIR of the emulator running there.`,
     );
   }
@@ -224,11 +238,15 @@ function normaliseUrl(url: string): string {
     parsed = new URL(url);
   } catch {
     throw new ConfigError(
+      "malformed",
+      "LOCAL_COGNITO_URL",
       `LOCAL_COGNITO_URL must be a URL like http://127.0.0.1:9229 (got "${url}").`,
     );
   }
   if (parsed.protocol !== "http:" || !isLoopbackHost(parsed.hostname)) {
     throw new ConfigError(
+      "insecure",
+      "LOCAL_COGNITO_URL",
       `LOCAL_COGNITO_URL must be an http:// address on this machine (127.0.0.1), got "${url}": the emulator is loopback only.`,
     );
   }

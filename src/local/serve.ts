@@ -12,16 +12,18 @@ import { ConfigError } from "../errors";
 import { createLogger } from "../logger";
 import { startLocalCognito } from "./emulator";
 import { assertNoEmulatorKeyOutsideLocal } from "./guard";
-import { linkFilePath, liveLinkOwner, writeLinkFile } from "./link";
+import { DEFAULT_LOCAL_DATA_DIR, linkFilePath, liveLinkOwner, writeLinkFile } from "./link";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   assertNoEmulatorKeyOutsideLocal({ mode: "local", nodeEnv: config.nodeEnv, kids: [] });
-  const { dataDir } = config.local;
+  const dataDir = config.local.dataDir ?? DEFAULT_LOCAL_DATA_DIR;
   const owner = liveLinkOwner(dataDir);
   if (owner !== undefined) {
     // Two emulators on one data directory would overwrite each other's users.
     throw new ConfigError(
+      "conflict",
+      "LOCAL_DATA_DIR",
       `An emulator (process ${String(owner)}) already serves ${dataDir}. Stop it, or give this one another LOCAL_DATA_DIR.`,
     );
   }

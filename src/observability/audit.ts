@@ -20,8 +20,8 @@ export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 /** Who the event is about: the address, Cognito's username, or both when known. */
 export interface AuditAccount {
-  email?: string;
-  username?: string;
+  email?: string | undefined;
+  username?: string | undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RejectReason } from "../auth/rejections";
+import { keysOf, refuseUnknownKeys } from "../option-rules";
 
 /** What the gateway records. Every method is cheap and never throws. */
 export interface Metrics {
@@ -60,6 +61,11 @@ export interface PrometheusMetricsOptions {
   processMetrics?: boolean;
 }
 
+const PROMETHEUS_OPTION_KEYS = keysOf<PrometheusMetricsOptions>({
+  registry: true,
+  processMetrics: true,
+});
+
 /** Latency buckets, seconds: sub-millisecond verifications up to Cognito's slow answers. */
 const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const COGNITO_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -75,6 +81,7 @@ const COGNITO_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
  * URL, address, token or user.
  */
 export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
+  refuseUnknownKeys(options, PROMETHEUS_OPTION_KEYS);
   const registry = options.registry ?? new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];

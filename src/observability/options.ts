@@ -6,6 +6,8 @@
 import type { Request } from "express";
 import type { RejectReason } from "../auth/rejections";
 import { ConfigError } from "../errors";
+import { keysOf, numberOption, refuseUnknownKeys, type NumberRule } from "../option-rules";
+import { MIN_SECRET_LENGTH } from "../session/seal";
 import { NO_METRICS, type Metrics } from "./metrics";
 
 /** Called for every refused token with the coded reason (never sent to the client). Must not throw. */
@@ -31,36 +33,80 @@ export interface ObservabilityConfig {
   auditSecret: string | undefined;
 }
 
-const KNOWN = ["metrics", "onReject", "auditSecret"];
+const KEYS = keysOf<ObservabilityOptions>({ metrics: true, onReject: true, auditSecret: true });
 
 /** Loopback: metrics are never public by accident. */
 export const DEFAULT_METRICS_HOST = "127.0.0.1";
+
+/** Port of the `/metrics` listener (0: any free port). The default is OpenTelemetry's. */
+export const METRICS_PORT_RULE: NumberRule = Object.freeze({
+  default: 9464,
+  min: 0,
+  max: 65535,
+  integer: true,
+});
+
+/** Where `/metrics` is served (`METRICS_PORT`, `METRICS_HOST`), apart from the gateway's port. */
+export interface MetricsListenerOptions {
+  /** Default 9464. */
+  port?: number;
+  /** Default {@link DEFAULT_METRICS_HOST} (loopback). */
+  host?: string;
+}
+
+/** {@link MetricsListenerOptions} checked, defaults filled in. */
+export interface MetricsListener {
+  port: number;
+  host: string;
+}
 
 /** Checks the observability options. @throws ConfigError naming the option */
 export function resolveObservabilityOptions(
   options: ObservabilityOptions | undefined,
 ): ObservabilityConfig {
   const o = options ?? {};
-  const unknown = Object.keys(o).find((key) => !KNOWN.includes(key));
-  if (unknown !== undefined) {
-    throw new ConfigError(
-      `observability.${unknown} is not an option (known: ${KNOWN.join(", ")}).`,
-    );
+  if (typeof o !== "object" || (o as unknown) === null) {
+    throw new ConfigError("malformed", "observability", "observability must be an object.");
   }
+  refuseUnknownKeys(o, KEYS, "observability.");
   const metrics = o.metrics ?? NO_METRICS;
   if (typeof metrics.tokenRejected !== "function") {
     throw new ConfigError(
+      "malformed",
+      "observability.metrics",
       "observability.metrics must implement Metrics (createPrometheusMetrics).",
     );
   }
   if (o.onReject !== undefined && typeof o.onReject !== "function") {
-    throw new ConfigError("observability.onReject must be a function (reason, req) => void.");
+    throw new ConfigError(
+      "malformed",
+      "observability.onReject",
+      "observability.onReject must be a function (reason, req) => void.",
+    );
   }
   if (
     o.auditSecret !== undefined &&
-    (typeof o.auditSecret !== "string" || o.auditSecret.length < 32)
+    (typeof o.auditSecret !== "string" || o.auditSecret.length < MIN_SECRET_LENGTH)
   ) {
-    throw new ConfigError("observability.auditSecret must be at least 32 characters.");
+    throw new ConfigError(
+      "out_of_range",
+      "observability.auditSecret",
+      `observability.auditSecret must be at least ${MIN_SECRET_LENGTH} characters.`,
+    );
   }
   return { metrics, onReject: o.onReject, auditSecret: o.auditSecret };
+}
+
+/** Checks the metrics listener's address. @throws ConfigError naming the option */
+export function resolveMetricsListener(options: MetricsListenerOptions = {}): MetricsListener {
+  refuseUnknownKeys(options, ["port", "host"], "metrics.");
+  const host = options.host ?? DEFAULT_METRICS_HOST;
+  if (typeof host !== "string" || host.trim() === "") {
+    throw new ConfigError(
+      "malformed",
+      "metrics.host",
+      "metrics.host must be a host name or address.",
+    );
+  }
+  return { port: numberOption(options.port, METRICS_PORT_RULE, "metrics.port"), host };
 }

@@ -44,6 +44,7 @@ export function changePasswordRoute(deps: RouteDeps): RequestHandler[] {
         ),
       );
       const account = { sub: caller.claims.sub, username: usernameOf(caller.claims) };
+      deps.audit("password_changed", { email: caller.email, username: account.username }, req);
       const ended = { ...account, accessToken: caller.accessToken };
       const cutoff = await endEarlierSessions(deps, req, ended, "password_changed");
       await afterCutoff(deps, cutoff);
@@ -108,6 +109,7 @@ export function deleteAccountRoute(deps: RouteDeps): RequestHandler[] {
       const account = { ...proven, username: usernameOf(caller.claims) };
       await endEarlierSessions(deps, req, account, "account_deleted");
       await callCognito("delete", deps, req, () => deps.cognito.deleteUser(caller.accessToken));
+      deps.audit("deleted", { email: caller.email, username: account.username }, req);
       if (caller.viaCookie) await deps.session?.keeper.end(req, res, req.baseUrl);
       res.status(204).end();
     },

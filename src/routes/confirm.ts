@@ -4,6 +4,7 @@ import { GatewayError } from "../errors";
 import { passwordProblems } from "../http/password-policy";
 import { confirmBody, parseBody, resendBody } from "../http/schemas";
 import { callCognito, type RouteDeps } from "./deps";
+import { afterCutoff } from "./end-sessions";
 import { revokeSessionsOf } from "./register";
 
 export const RESEND_ACCEPTED = Object.freeze({
@@ -41,8 +42,10 @@ export function confirmRoute(deps: RouteDeps): RequestHandler {
         const taken = await callCognito("confirm", deps, req, () =>
           deps.cognito.takeOver(body.email, password),
         );
+        // The account keeps its sub: wait out the cutoff's second, so a sign-in right after
+        // this answer is not caught by it.
         if ("value" in taken && taken.value !== undefined)
-          await revokeSessionsOf(deps, taken.value);
+          await afterCutoff(deps, await revokeSessionsOf(deps, taken.value));
       }
     });
     deps.audit("confirmed", { email: body.email }, req);

@@ -45,6 +45,7 @@ export function resetRoute(deps: RouteDeps): RequestHandler {
       ).catch(passwordRefused);
       return resetAccount(deps, req, body.email, body.password, context);
     });
+    deps.audit("password_reset", { email: body.email, username: account?.username }, req);
     if (account !== undefined) {
       const cutoff = await endEarlierSessions(deps, req, account, "password_reset");
       await afterCutoff(deps, cutoff);

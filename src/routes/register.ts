@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
-import { GatewayError } from "../errors";
+import { ConfigError, GatewayError } from "../errors";
 import { passwordProblems } from "../http/password-policy";
+import { isStringList } from "../option-rules";
 import { parseBody, registerBody } from "../http/schemas";
 import { callCognito, type RouteDeps } from "./deps";
 
@@ -8,6 +9,31 @@ export const REGISTER_ACCEPTED = Object.freeze({
   status: "accepted",
   message: "If this address can sign up, a confirmation code is on its way to it.",
 });
+
+/** Extra sign-up attributes accepted by default (`email` comes from the body itself). */
+export const DEFAULT_SIGNUP_ATTRIBUTES: readonly string[] = Object.freeze([
+  "name",
+  "given_name",
+  "family_name",
+  "nickname",
+  "preferred_username",
+  "locale",
+  "zoneinfo",
+]);
+
+/** The accepted attribute names (default {@link DEFAULT_SIGNUP_ATTRIBUTES}), checked once. */
+export function resolveSignUpAttributes(
+  names: readonly string[] = DEFAULT_SIGNUP_ATTRIBUTES,
+): readonly string[] {
+  if (!isStringList(names) || names.some((n) => n.trim() === "")) {
+    throw new ConfigError(
+      "malformed",
+      "signUpAttributes",
+      "signUpAttributes must be a list of attribute names.",
+    );
+  }
+  return Object.freeze([...names]);
+}
 
 /**
  * POST /register — the same 202 for a new address, an existing confirmed one and an existing
@@ -64,8 +90,13 @@ async function replacePending(
   await callCognito("register", deps, req, signUp);
 }
 
-/** Every token of `sub` issued up to now is refused from now on (a pre-hijacker's sessions). */
-export async function revokeSessionsOf(deps: RouteDeps, sub: string): Promise<void> {
+/**
+ * Every token of `sub` issued up to now is refused from now on (a pre-hijacker's sessions).
+ * @returns the cutoff (epoch seconds): a caller whose account lives on answers no sooner than
+ *   `afterCutoff`, or a sign-in in the cutoff's own second would be refused too.
+ */
+export async function revokeSessionsOf(deps: RouteDeps, sub: string): Promise<number> {
   const cutoff = Math.floor(deps.config.clock.now() / 1000);
   await deps.revocations.revokeSubject(sub, cutoff, cutoff + deps.config.sessionMaxSeconds);
+  return cutoff;
 }

@@ -3,6 +3,13 @@
  * one function that validates them (GatewayOptions.signIn; environment mapping in config.ts).
  */
 import { ConfigError } from "../errors";
+import {
+  defaultsOf,
+  keysOf,
+  numberOption,
+  refuseUnknownKeys,
+  type NumberRule,
+} from "../option-rules";
 
 /** Sign-in challenges, MFA and refresh-token rotation. */
 export interface SignInOptions {
@@ -24,42 +31,48 @@ export interface SignInOptions {
   totpIssuer: string;
 }
 
+/** Defaults and bounds of the numeric sign-in options. */
+export const SIGN_IN_RULES = Object.freeze({
+  challengeSeconds: { default: 180, min: 60, max: 900, integer: true },
+  codeAttempts: { default: 5, min: 1, max: 100, integer: true },
+  codeAttemptWindowSeconds: { default: 900, min: 1, max: 86_400, integer: true },
+} satisfies Record<string, NumberRule>);
+
 export const DEFAULT_SIGN_IN_OPTIONS: Readonly<SignInOptions> = Object.freeze({
   refreshRotation: false,
-  challengeSeconds: 180,
-  codeAttempts: 5,
-  codeAttemptWindowSeconds: 900,
+  ...defaultsOf(SIGN_IN_RULES),
   totpIssuer: "cognito-gateway",
 });
 
-const KEYS = Object.keys(DEFAULT_SIGN_IN_OPTIONS) as (keyof SignInOptions)[];
+const KEYS = keysOf<SignInOptions>({
+  refreshRotation: true,
+  challengeSeconds: true,
+  codeAttempts: true,
+  codeAttemptWindowSeconds: true,
+  totpIssuer: true,
+});
 
 /** Fills defaults and validates; throws ConfigError naming the option (with a "did you mean"). */
 export function resolveSignInOptions(options: Partial<SignInOptions> | undefined): SignInOptions {
   const given = options ?? {};
-  for (const key of Object.keys(given)) {
-    if (!(KEYS as string[]).includes(key)) {
-      const near = KEYS.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)));
-      throw new ConfigError(
-        `signIn.${key} is not an option${near === undefined ? "" : ` (did you mean signIn.${near}?)`}.`,
-      );
-    }
-  }
+  refuseUnknownKeys(given, KEYS, "signIn.");
   const o: SignInOptions = { ...DEFAULT_SIGN_IN_OPTIONS, ...given };
   if (typeof o.refreshRotation !== "boolean") {
-    throw new ConfigError("signIn.refreshRotation must be true or false.");
+    throw new ConfigError(
+      "malformed",
+      "signIn.refreshRotation",
+      "signIn.refreshRotation must be true or false.",
+    );
   }
-  whole(o.challengeSeconds, "challengeSeconds", 60, 900);
-  whole(o.codeAttempts, "codeAttempts", 1, 100);
-  whole(o.codeAttemptWindowSeconds, "codeAttemptWindowSeconds", 1, 86_400);
+  for (const key of Object.keys(SIGN_IN_RULES) as (keyof typeof SIGN_IN_RULES)[]) {
+    numberOption(o[key], SIGN_IN_RULES[key], `signIn.${key}`);
+  }
   if (typeof o.totpIssuer !== "string" || !/^[^:]{1,64}$/.test(o.totpIssuer)) {
-    throw new ConfigError("signIn.totpIssuer must be 1–64 characters without a colon.");
+    throw new ConfigError(
+      "malformed",
+      "signIn.totpIssuer",
+      "signIn.totpIssuer must be 1–64 characters without a colon.",
+    );
   }
   return Object.freeze(o);
-}
-
-function whole(value: number, name: string, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`signIn.${name} must be a whole number from ${min} to ${max}.`);
-  }
 }

@@ -3,12 +3,19 @@
  * The one place that decides what a session cookie looks like and who may use it.
  */
 import { ConfigError } from "../errors";
+import { keysOf, numberOption, refuseUnknownKeys } from "../option-rules";
 
 /** SameSite attribute of the session cookies. */
 export type SameSite = "Strict" | "Lax" | "None";
 
+/** What `sameSite` may be. */
+export const SAME_SITE_VALUES: readonly SameSite[] = Object.freeze(["Strict", "Lax", "None"]);
+
 /** Where a session's tokens live. */
 export type SessionStoreMode = "auto" | "server";
+
+/** What `store` may be. */
+export const SESSION_STORE_MODES: readonly SessionStoreMode[] = Object.freeze(["auto", "server"]);
 
 /** Options of browser sessions (`createGateway({session})`). */
 export interface SessionOptions {
@@ -46,7 +53,24 @@ export interface SessionConfig {
   readonly maxAgeSeconds: number;
 }
 
-const KEYS = ["secure", "sameSite", "origins", "store", "maxAgeSeconds"] as const;
+/** Defaults of the session options (`maxAgeSeconds`: the gateway's refresh-token lifetime). */
+export const DEFAULT_SESSION_OPTIONS = Object.freeze({
+  secure: true,
+  sameSite: "Strict",
+  store: "auto",
+  origins: Object.freeze([]),
+} satisfies Required<Omit<SessionOptions, "maxAgeSeconds">>);
+
+/** Shortest session, seconds. */
+const MIN_MAX_AGE_SECONDS = 60;
+
+const KEYS = keysOf<SessionOptions>({
+  secure: true,
+  sameSite: true,
+  origins: true,
+  store: true,
+  maxAgeSeconds: true,
+});
 
 /**
  * Checks session options against the gateway's: throws ConfigError for sessions without an
@@ -57,42 +81,72 @@ export function resolveSessionOptions(
   options: SessionOptions | true,
   gateway: { sessionSecrets: readonly string[] | undefined; refreshTokenMaxSeconds: number },
 ): SessionConfig {
-  const o: SessionOptions = options === true ? {} : { ...options };
-  refuseUnknownKeys(o);
+  if (options !== true && (typeof options !== "object" || (options as unknown) === null)) {
+    throw new ConfigError("malformed", "session", "session must be true, false or an object.");
+  }
+  const o: Required<Omit<SessionOptions, "maxAgeSeconds">> & SessionOptions = {
+    ...DEFAULT_SESSION_OPTIONS,
+    ...(options === true ? {} : refuseUnknown(options)),
+  };
   if (gateway.sessionSecrets === undefined) {
     throw new ConfigError(
+      "missing",
+      "sessionSecret",
       "session: browser sessions need a sealing secret: set SESSION_SECRET (or pass sessionSecret) to a random string of 32+ characters, e.g. `openssl rand -base64 32`.",
     );
   }
-  const secure = o.secure ?? true;
-  if (typeof secure !== "boolean") throw new ConfigError("session.secure must be true or false.");
-  const sameSite = o.sameSite ?? "Strict";
-  if (!["Strict", "Lax", "None"].includes(sameSite)) {
-    throw new ConfigError(`session.sameSite must be Strict, Lax or None (got "${sameSite}").`);
+  const { secure, sameSite, store } = o;
+  if (typeof secure !== "boolean") {
+    throw new ConfigError("malformed", "session.secure", "session.secure must be true or false.");
   }
+  oneOf(sameSite, SAME_SITE_VALUES, "session.sameSite");
   if (sameSite === "None" && !secure) {
-    throw new ConfigError("session.sameSite None requires secure cookies: browsers refuse it.");
-  }
-  const maxAgeSeconds = o.maxAgeSeconds ?? gateway.refreshTokenMaxSeconds;
-  if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 60) {
-    throw new ConfigError("session.maxAgeSeconds must be at least 60.");
-  }
-  if (maxAgeSeconds > gateway.refreshTokenMaxSeconds) {
     throw new ConfigError(
-      `session.maxAgeSeconds (${maxAgeSeconds}) must not exceed refreshTokenMaxSeconds (${gateway.refreshTokenMaxSeconds}): a session never outlives its refresh token.`,
+      "insecure",
+      "session.sameSite",
+      "session.sameSite None requires secure cookies: browsers refuse it.",
     );
   }
-  const store = o.store ?? "auto";
-  if (!["auto", "server"].includes(store)) {
-    throw new ConfigError(`session.store must be auto or server (got "${store}").`);
-  }
+  oneOf(store, SESSION_STORE_MODES, "session.store");
   return Object.freeze({
     secure,
     sameSite,
-    origins: credentialedOrigins(o.origins ?? []),
+    origins: credentialedOrigins(o.origins),
     store,
-    maxAgeSeconds,
+    maxAgeSeconds: maxAge(o.maxAgeSeconds, gateway.refreshTokenMaxSeconds),
   });
+}
+
+function refuseUnknown(options: SessionOptions): SessionOptions {
+  refuseUnknownKeys(options, KEYS, "session.");
+  return options;
+}
+
+function oneOf(value: string, allowed: readonly string[], name: string): void {
+  if (!allowed.includes(value)) {
+    throw new ConfigError(
+      "malformed",
+      name,
+      `${name} must be ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1) ?? ""} (got "${value}").`,
+    );
+  }
+}
+
+/** A session never outlives its refresh token: that lifetime is the default and the bound. */
+function maxAge(value: number | undefined, refreshTokenMaxSeconds: number): number {
+  const rule = {
+    default: refreshTokenMaxSeconds,
+    min: MIN_MAX_AGE_SECONDS,
+    max: refreshTokenMaxSeconds,
+  };
+  if (typeof value === "number" && value > refreshTokenMaxSeconds) {
+    throw new ConfigError(
+      "conflict",
+      "session.maxAgeSeconds",
+      `session.maxAgeSeconds (${value}) must not exceed refreshTokenMaxSeconds (${refreshTokenMaxSeconds}): a session never outlives its refresh token.`,
+    );
+  }
+  return numberOption(value, rule, "session.maxAgeSeconds");
 }
 
 /**
@@ -100,15 +154,25 @@ export function resolveSessionOptions(
  * credentials would let every site act as the signed-in user, so it is refused.
  */
 export function credentialedOrigins(origins: readonly string[]): ReadonlySet<string> {
-  if (!Array.isArray(origins)) throw new ConfigError("session.origins must be a list of origins.");
+  if (!Array.isArray(origins)) {
+    throw new ConfigError(
+      "malformed",
+      "session.origins",
+      "session.origins must be a list of origins.",
+    );
+  }
   for (const origin of origins) {
     if (typeof origin !== "string" || origin.includes("*") || origin === "null") {
       throw new ConfigError(
+        "insecure",
+        "session.origins",
         `session.origins: "${String(origin)}" is not allowed: a wildcard (or "null") origin with credentials lets any site act as the signed-in user. List exact origins.`,
       );
     }
     if (originOf(origin) !== origin) {
       throw new ConfigError(
+        "malformed",
+        "session.origins",
         `session.origins: "${origin}" is not an origin: write scheme://host[:port] with no path or trailing slash.`,
       );
     }
@@ -123,30 +187,4 @@ function originOf(value: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function refuseUnknownKeys(options: object): void {
-  for (const key of Object.keys(options)) {
-    if ((KEYS as readonly string[]).includes(key)) continue;
-    const near = KEYS.find((known) => closeEnough(known, key));
-    throw new ConfigError(
-      `session: unknown option "${key}"${near === undefined ? "" : ` — did you mean "${near}"?`}`,
-    );
-  }
-}
-
-/** Case-insensitive match, or one edit apart (a typo). */
-function closeEnough(a: string, b: string): boolean {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  if (x === y) return true;
-  if (Math.abs(x.length - y.length) > 1) return false;
-  let i = 0;
-  while (i < x.length && x[i] === y[i]) i++;
-  const tail = (s: string, skip: number) => s.slice(i + skip);
-  return (
-    tail(x, 1) === tail(y, 1) || // substitution
-    tail(x, 1) === tail(y, 0) || // deletion
-    tail(x, 0) === tail(y, 1) // insertion
-  );
 }

@@ -64,7 +64,8 @@ export function createSealer(options: SealerOptions): Sealer {
   const clock = options.clock ?? systemClock;
   const maxLength = options.maxLength ?? 8192;
   const current = keys[0];
-  if (current === undefined) throw new ConfigError("createSealer: no secret given");
+  if (current === undefined)
+    throw new ConfigError("missing", "secrets", "createSealer: no secret given");
   const aad = (header: Buffer) => Buffer.concat([header, Buffer.from(options.purpose, "utf8")]);
 
   return {
@@ -98,15 +99,25 @@ export function createSealer(options: SealerOptions): Sealer {
 
 function deriveKeys(options: SealerOptions): Key[] {
   if (typeof options.purpose !== "string" || options.purpose === "") {
-    throw new ConfigError("createSealer: purpose must be a non-empty string");
+    throw new ConfigError(
+      "malformed",
+      "purpose",
+      "createSealer: purpose must be a non-empty string",
+    );
   }
   if (!Array.isArray(options.secrets) || options.secrets.length === 0) {
-    throw new ConfigError("SESSION_SECRET is missing: set it to a random string of 32+ characters");
+    throw new ConfigError(
+      "missing",
+      "sessionSecret",
+      "SESSION_SECRET is missing: set it to a random string of 32+ characters",
+    );
   }
   return options.secrets.map((secret, index) => {
     if (typeof secret !== "string" || secret.length < MIN_SECRET_LENGTH) {
       const which = index === 0 ? "SESSION_SECRET" : "SESSION_SECRET_PREVIOUS";
       throw new ConfigError(
+        "out_of_range",
+        "sessionSecret",
         `${which} must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`)`,
       );
     }
@@ -139,4 +150,27 @@ function parse(plain: string): { e: number; d: unknown } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The `sessionSecret` option as a list, current first; undefined when none is configured.
+ * @throws ConfigError when a secret is shorter than {@link MIN_SECRET_LENGTH}
+ */
+export function resolveSessionSecrets(
+  value: string | readonly string[] | undefined,
+): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list: unknown[] =
+    typeof value === "string" ? [value] : Array.isArray(value) ? [...(value as unknown[])] : [];
+  if (
+    list.length === 0 ||
+    list.some((s) => typeof s !== "string" || s.length < MIN_SECRET_LENGTH)
+  ) {
+    throw new ConfigError(
+      list.length === 0 ? "malformed" : "out_of_range",
+      "sessionSecret",
+      `sessionSecret must be a string of at least ${MIN_SECRET_LENGTH} characters, or a list of them (SESSION_SECRET, SESSION_SECRET_PREVIOUS).`,
+    );
+  }
+  return Object.freeze(list as string[]);
 }

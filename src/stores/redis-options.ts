@@ -4,6 +4,13 @@
  */
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../errors";
+import {
+  defaultsOf,
+  keysOf,
+  numberOptions,
+  refuseUnknownKeys,
+  type NumberRule,
+} from "../option-rules";
 
 /** What the gateway does with protected routes while its revocation mirror may be stale. */
 export type RedisFailureMode = "open" | "closed";
@@ -58,36 +65,49 @@ export interface RedisConfig {
 
 export const DEFAULT_REDIS_KEY_PREFIX = "cognito-gateway:";
 
-/** Defaults of the numeric options (config.ts maps REDIS_* onto the same values). */
-export const REDIS_DEFAULTS = Object.freeze({
-  commandTimeoutMs: 250,
-  connectTimeoutMs: 2000,
-  maxStaleSeconds: 5,
-});
-const DEFAULTS = REDIS_DEFAULTS;
+/** What `failure` may be. */
+export const REDIS_FAILURE_MODES: readonly RedisFailureMode[] = Object.freeze(["open", "closed"]);
 
-const KNOWN_KEYS: readonly (keyof RedisOptions)[] = [
-  "url",
-  "keyPrefix",
-  "commandTimeoutMs",
-  "connectTimeoutMs",
-  "failure",
-  "maxStaleSeconds",
-  "allowEviction",
-  "tlsCaFile",
-];
+/** Defaults and bounds of the numeric options (config.ts maps REDIS_* onto the same rules). */
+export const REDIS_RULES = Object.freeze({
+  commandTimeoutMs: { default: 250, min: 10, max: 60_000 },
+  connectTimeoutMs: { default: 2000, min: 10, max: 60_000 },
+  maxStaleSeconds: { default: 5, min: 1, max: 3600 },
+} satisfies Record<string, NumberRule>);
+
+/** Defaults of the numeric options. */
+export const REDIS_DEFAULTS = defaultsOf(REDIS_RULES);
+
+const KEYS = keysOf<RedisOptions>({
+  url: true,
+  keyPrefix: true,
+  commandTimeoutMs: true,
+  connectTimeoutMs: true,
+  failure: true,
+  maxStaleSeconds: true,
+  allowEviction: true,
+  tlsCaFile: true,
+});
 
 /** Fills defaults and checks every option once; throws ConfigError saying what to fix. */
 export function resolveRedisOptions(options: RedisOptions): RedisConfig {
   // JavaScript callers can pass anything: check what the type promises.
   if (typeof (options as unknown) !== "object" || (options as unknown) === null) {
-    throw new ConfigError("redis must be an object such as { url: 'redis://127.0.0.1:6379' }.");
+    throw new ConfigError(
+      "malformed",
+      "redis",
+      "redis must be an object such as { url: 'redis://127.0.0.1:6379' }.",
+    );
   }
-  refuseUnknownKeys(options);
+  refuseUnknownKeys(options, KEYS, "redis.");
   const url = parseRedisUrl(options.url);
   const failure = options.failure ?? "open";
-  if (!["open", "closed"].includes(failure)) {
-    throw new ConfigError(`redis.failure must be "open" or "closed" (REDIS_FAILURE).`);
+  if (!REDIS_FAILURE_MODES.includes(failure)) {
+    throw new ConfigError(
+      "malformed",
+      "redis.failure",
+      `redis.failure must be "open" or "closed" (REDIS_FAILURE).`,
+    );
   }
   return Object.freeze({
     url: options.url,
@@ -95,63 +115,59 @@ export function resolveRedisOptions(options: RedisOptions): RedisConfig {
     tls: url.protocol === "rediss:",
     tlsCa: options.tlsCaFile === undefined ? undefined : readCa(options.tlsCaFile),
     keyPrefix: keyPrefix(options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX),
-    commandTimeoutMs: bounded(
-      options.commandTimeoutMs,
-      DEFAULTS.commandTimeoutMs,
-      10,
-      60_000,
-      "commandTimeoutMs",
-    ),
-    connectTimeoutMs: bounded(
-      options.connectTimeoutMs,
-      DEFAULTS.connectTimeoutMs,
-      10,
-      60_000,
-      "connectTimeoutMs",
-    ),
+    ...numberOptions(options, REDIS_RULES, "redis."),
     failure,
-    maxStaleSeconds: bounded(
-      options.maxStaleSeconds,
-      DEFAULTS.maxStaleSeconds,
-      1,
-      3600,
-      "maxStaleSeconds",
-    ),
-    allowEviction: options.allowEviction === true,
+    allowEviction: allowEviction(options.allowEviction),
   });
 }
 
-function refuseUnknownKeys(options: object): void {
-  for (const key of Object.keys(options)) {
-    if ((KNOWN_KEYS as readonly string[]).includes(key)) continue;
-    const near = KNOWN_KEYS.find(
-      (known) => known.toLowerCase() === key.toLowerCase().replace(/[_-]/g, ""),
-    );
+function allowEviction(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
     throw new ConfigError(
-      `redis.${key} is not an option${near === undefined ? "" : ` (did you mean redis.${near}?)`}; known: ${KNOWN_KEYS.join(", ")}.`,
+      "malformed",
+      "redis.allowEviction",
+      "redis.allowEviction (REDIS_ALLOW_EVICTION) must be true or false.",
     );
   }
+  return value;
 }
 
 /** Parses and checks a Redis URL; the message never repeats the URL (it may hold a password). */
 function parseRedisUrl(value: unknown): URL {
   const hint = "REDIS_URL must look like redis://user:password@host:6379/0 or rediss://… for TLS";
-  if (typeof value !== "string" || value.trim() === "") throw new ConfigError(`${hint}.`);
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ConfigError(value === undefined ? "missing" : "malformed", "redis.url", `${hint}.`);
+  }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${hint} (it is not a URL).`);
+    throw new ConfigError("malformed", "redis.url", `${hint} (it is not a URL).`);
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new ConfigError(`${hint} (the scheme must be redis: or rediss:).`);
+    throw new ConfigError(
+      "malformed",
+      "redis.url",
+      `${hint} (the scheme must be redis: or rediss:).`,
+    );
   }
-  if (url.hostname === "") throw new ConfigError(`${hint} (the host is missing).`);
+  if (url.hostname === "") {
+    throw new ConfigError("malformed", "redis.url", `${hint} (the host is missing).`);
+  }
   if (!/^(\/\d{0,2})?$/.test(url.pathname)) {
-    throw new ConfigError(`${hint} (the path may only be a database number).`);
+    throw new ConfigError(
+      "malformed",
+      "redis.url",
+      `${hint} (the path may only be a database number).`,
+    );
   }
   if (url.search !== "" || url.hash !== "") {
-    throw new ConfigError(`${hint} (no query or fragment: use the REDIS_* settings).`);
+    throw new ConfigError(
+      "malformed",
+      "redis.url",
+      `${hint} (no query or fragment: use the REDIS_* settings).`,
+    );
   }
   return url;
 }
@@ -165,6 +181,8 @@ function safeUrl(url: URL): string {
 function keyPrefix(value: unknown): string {
   if (typeof value !== "string" || !/^[A-Za-z0-9:_.-]{1,64}$/.test(value)) {
     throw new ConfigError(
+      "malformed",
+      "redis.keyPrefix",
       "redis.keyPrefix (REDIS_KEY_PREFIX) must be 1 to 64 characters of A-Z a-z 0-9 : _ . - such as cognito-gateway:",
     );
   }
@@ -175,20 +193,10 @@ function readCa(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch {
-    throw new ConfigError(`redis.tlsCaFile (REDIS_TLS_CA_FILE) ${file} cannot be read.`);
+    throw new ConfigError(
+      "unreadable",
+      "redis.tlsCaFile",
+      `redis.tlsCaFile (REDIS_TLS_CA_FILE) ${file} cannot be read.`,
+    );
   }
-}
-
-function bounded(
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-  name: string,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`redis.${name} must be a number from ${min} to ${max}.`);
-  }
-  return value;
 }

@@ -28,6 +28,7 @@ import { systemClock, type Clock } from "../clock";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { errorText, type RedisConnection } from "./redis";
+import { DEFAULT_RETRY_AFTER_SECONDS } from "../cognito/options";
 
 /** Options of {@link RedisRevocationStore}. */
 export interface RedisRevocationStoreOptions {
@@ -124,7 +125,7 @@ export class RedisRevocationStore implements RevocationStore {
     this.#connection = options.connection;
     this.#logger = options.logger.child({ component: "redis-revocations" });
     this.#clock = options.clock ?? systemClock;
-    this.#retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    this.#retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
     this.#mirror = new MemoryRevocationStore({
       clock: this.#clock,
       ...(options.clockSkewSeconds === undefined

@@ -6,6 +6,7 @@
 import { GatewayError } from "../errors";
 import type { RedisConnection } from "./redis";
 import type { StateStore } from "./state";
+import { DEFAULT_RETRY_AFTER_SECONDS } from "../cognito/options";
 
 /**
  * Shared keyed state. There is no fallback to memory: a single-use marker kept per instance
@@ -18,7 +19,7 @@ export class RedisStateStore implements StateStore {
 
   constructor(connection: RedisConnection, options: { retryAfterSeconds?: number } = {}) {
     this.#connection = connection;
-    this.#retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    this.#retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   }
 
   async get(key: string): Promise<string | undefined> {

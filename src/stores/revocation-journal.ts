@@ -94,11 +94,17 @@ export class JournalRevocationStore implements RevocationStore {
   static async open(options: JournalRevocationStoreOptions): Promise<JournalRevocationStore> {
     const compactMinLines = options.compactMinLines ?? DEFAULT_COMPACT_MIN_LINES;
     if (!Number.isSafeInteger(compactMinLines) || compactMinLines < 1) {
-      throw new ConfigError("JournalRevocationStore: compactMinLines must be a positive integer");
+      throw new ConfigError(
+        "out_of_range",
+        "compactMinLines",
+        "JournalRevocationStore: compactMinLines must be a positive integer",
+      );
     }
     const dir = path.resolve(options.dir);
     await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
       throw new ConfigError(
+        "unavailable",
+        "LOCAL_STATE_DIR",
         `Cannot create the revocation journal directory ${dir}. Set LOCAL_STATE_DIR to a writable directory (or "off" to keep revocations in memory only).`,
         { cause: err },
       );
@@ -251,7 +257,12 @@ async function replay(
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       return { lines: 0, bytes: 0, fileBytes: 0 };
     }
-    throw new ConfigError(`Cannot read the revocation journal ${file}.`, { cause: error });
+    throw new ConfigError(
+      "unreadable",
+      "LOCAL_STATE_DIR",
+      `Cannot read the revocation journal ${file}.`,
+      { cause: error },
+    );
   }
   let lines = 0;
   let good = 0; // bytes up to the end of the last good line
@@ -265,6 +276,8 @@ async function replay(
     } else {
       if (damagedAt !== undefined) {
         throw new ConfigError(
+          "unreadable",
+          "LOCAL_STATE_DIR",
           `The revocation journal ${file} is damaged at byte ${String(damagedAt)}, before valid entries. Restore it from a backup, or move it away to start without the revocations it held.`,
         );
       }
@@ -312,9 +325,14 @@ function lockDirectory(dir: string): void {
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new ConfigError(`Cannot lock the revocation journal directory ${dir}.`, {
-          cause: error,
-        });
+        throw new ConfigError(
+          "unavailable",
+          "LOCAL_STATE_DIR",
+          `Cannot lock the revocation journal directory ${dir}.`,
+          {
+            cause: error,
+          },
+        );
       }
       const owner = Number(readFileSync(lock, "utf8").trim());
       // Our own pid in the lock without an open journal here: a previous run with the same pid
@@ -322,13 +340,19 @@ function lockDirectory(dir: string): void {
       const ours = owner === process.pid && !openHere.has(dir);
       if (Number.isSafeInteger(owner) && owner > 0 && !ours && processAlive(owner)) {
         throw new ConfigError(
+          "conflict",
+          "LOCAL_STATE_DIR",
           `The revocation journal in ${dir} is in use by process ${String(owner)}. Each instance needs its own LOCAL_STATE_DIR (or a shared REDIS_URL).`,
         );
       }
       rmSync(lock, { force: true }); // left by a process that died: take it over
     }
   }
-  throw new ConfigError(`Cannot lock the revocation journal directory ${dir}.`);
+  throw new ConfigError(
+    "unavailable",
+    "LOCAL_STATE_DIR",
+    `Cannot lock the revocation journal directory ${dir}.`,
+  );
 }
 
 function unlockDirectory(dir: string): void {

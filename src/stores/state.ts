@@ -47,7 +47,11 @@ export class MemoryStateStore implements StateStore {
   constructor(options: MemoryStateStoreOptions = {}) {
     const max = options.maxEntries ?? 100_000;
     if (!Number.isSafeInteger(max) || max < 1) {
-      throw new ConfigError("MemoryStateStore: maxEntries must be a positive integer");
+      throw new ConfigError(
+        "out_of_range",
+        "maxEntries",
+        "MemoryStateStore: maxEntries must be a positive integer",
+      );
     }
     this.#max = max;
     this.#clock = options.clock ?? systemClock;

@@ -20,6 +20,7 @@ import {
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, resendBody } from "../../src/http/schemas";
 import { startTestGateway } from "../helpers/gateway";
 import { totpCode } from "../helpers/local";
+import { CookieJar } from "../helpers/session";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DOCUMENT_PATH = path.join(ROOT, "openapi.yaml");
@@ -56,13 +57,10 @@ const NOT_PRODUCED: Readonly<Record<string, string>> = {
   "POST /auth/refresh 500": "needs an unexpected failure inside the gateway",
   "POST /auth/logout 500": "needs an unexpected failure inside the gateway",
   "GET /auth/me 500": "needs an unexpected failure inside the gateway",
-  "POST /auth/logout 403": "needs a gateway configured to require scopes or groups",
   "POST /auth/password/forgot 500": "needs an unexpected failure inside the gateway",
   "POST /auth/password/reset 500": "needs an unexpected failure inside the gateway",
   "POST /auth/password/change 500": "needs an unexpected failure inside the gateway",
   "POST /auth/account/delete 500": "needs an unexpected failure inside the gateway",
-  "POST /auth/password/change 403": "needs a gateway configured to require scopes or groups",
-  "POST /auth/account/delete 403": "needs a gateway configured to require scopes or groups",
   "POST /auth/password/change 204":
     "needs a sign-in that answers a challenge (MFA); test/routes/account-recovery.test.ts covers it",
   "GET /auth/me 403": "needs a gateway configured to require scopes or groups",
@@ -73,6 +71,12 @@ const NOT_PRODUCED: Readonly<Record<string, string>> = {
   "POST /auth/login/challenge 503":
     "a challenge handle needs a sign-in, which needs Cognito up (test/routes/error-mapping.test.ts covers it)",
   "POST /_local/invite 404": "needs a caller that is not on this machine",
+  "POST /_local/mfa 404": "needs a caller that is not on this machine",
+  "POST /auth/session/login 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/session/login/challenge 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/session/refresh 500": "needs an unexpected failure inside the gateway",
+  "POST /auth/session/logout 500": "needs an unexpected failure inside the gateway",
+  "GET /auth/session 500": "needs an unexpected failure inside the gateway",
 };
 
 const doc = YAML.parse(DOCUMENT_TEXT) as OpenApiDocument;
@@ -187,6 +191,10 @@ interface CallOptions {
   contentType?: string;
   token?: string;
   query?: Record<string, string>;
+  /** Extra request headers (e.g. `X-CSRF`, `Origin`). */
+  headers?: Record<string, string>;
+  /** A browser's cookies: sent as it would send them to the path, and updated from the answer. */
+  jar?: CookieJar;
 }
 
 type Reply = Answer & { body: Record<string, unknown> };
@@ -208,7 +216,11 @@ async function call(
   else if (options.body !== undefined) payload = JSON.stringify(options.body);
   if (payload !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
   if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
+  Object.assign(headers, options.headers);
+  const cookie = options.jar?.header(url.pathname);
+  if (cookie) headers.Cookie = cookie;
   const response = await fetch(url, { method: method.toUpperCase(), headers, body: payload });
+  options.jar?.take(response);
   const text = await response.text();
   const answer: Answer = {
     status: response.status,
@@ -223,6 +235,8 @@ async function call(
       : {};
   return { ...answer, body };
 }
+
+const CSRF = { "X-CSRF": "1" };
 
 const errorCode = (reply: Reply): unknown =>
   (reply.body.error as { code?: unknown } | undefined)?.code;
@@ -292,6 +306,7 @@ describe("openapi.yaml against a local gateway", () => {
       [
         "/_local/confirmation-code",
         "/_local/invite",
+        "/_local/mfa",
         "/auth/login/challenge",
         "/auth/mfa/disable",
         "/auth/mfa/totp",
@@ -307,6 +322,11 @@ describe("openapi.yaml against a local gateway", () => {
         "/auth/password/reset",
         "/auth/password/change",
         "/auth/account/delete",
+        "/auth/session",
+        "/auth/session/login",
+        "/auth/session/login/challenge",
+        "/auth/session/logout",
+        "/auth/session/refresh",
         "/healthz",
         "/openapi.yaml",
         "/readyz",
@@ -510,13 +530,116 @@ describe("openapi.yaml against a local gateway", () => {
     expect((await send("get", "/auth/me", { token: fresh })).status).toBe(401);
   }, 60_000);
 
+  test("browser sessions answer as documented, and cookies authenticate the signed-in routes", async () => {
+    const { email } = await freshSession(gateway!, "cookies");
+    const jar = new CookieJar();
+    const browser = (method: Method, docPath: string, options: CallOptions = {}) =>
+      send(method, docPath, { jar, headers: CSRF, ...options });
+    const credentials = { email, password: PASSWORD };
+
+    // Log in: 403 without X-CSRF or from a foreign origin, 400, 401, then 200 with cookies only.
+    const noHeader = await send("post", "/auth/session/login", { body: credentials });
+    expect(errorCode(noHeader)).toBe("csrf_failed");
+    const foreign = await send("post", "/auth/session/login", {
+      body: credentials,
+      headers: { ...CSRF, Origin: "https://evil.example" },
+    });
+    expect(errorCode(foreign)).toBe("csrf_failed");
+    expect((await browser("post", "/auth/session/login", { body: { email } })).status).toBe(400);
+    const wrong = await browser("post", "/auth/session/login", {
+      body: { email, password: "Wrong-Pw1!" },
+    });
+    expect(errorCode(wrong)).toBe("invalid_credentials");
+    const login = await browser("post", "/auth/session/login", { body: credentials });
+    expect(login.status).toBe(200);
+    expect(login.text).not.toMatch(/eyJ/);
+    expect(jar.names()).toEqual(["cg-refresh", "cg-session"]);
+
+    // The cookie authenticates GET /auth/session and /auth/me; without it, 401.
+    expect((await browser("get", "/auth/session")).body.user).toMatchObject({ email });
+    expect((await send("get", "/auth/session")).status).toBe(401);
+    expect((await browser("get", "/auth/me")).status).toBe(200);
+
+    // Every unsafe route a cookie authenticates wants X-CSRF: 403 csrf_failed without it.
+    const unsafe: [string, unknown][] = [
+      ["/auth/session/refresh", undefined],
+      ["/auth/session/logout", undefined],
+      ["/auth/logout", {}],
+      ["/auth/mfa/totp", {}],
+      ["/auth/mfa/totp/verify", { code: "123456" }],
+      ["/auth/mfa/disable", { password: PASSWORD }],
+      ["/auth/password/change", { currentPassword: PASSWORD, newPassword: `${PASSWORD}x` }],
+      ["/auth/account/delete", { password: PASSWORD }],
+    ];
+    for (const [route, body] of unsafe) {
+      const refused = await send("post", route, { jar, headers: {}, body: body ?? {} });
+      expect([route, errorCode(refused)]).toEqual([route, "csrf_failed"]);
+    }
+    expect((await browser("get", "/auth/session")).status).toBe(200); // nothing was done
+
+    // Refresh: 200 with fresh cookies.
+    const refreshed = await browser("post", "/auth/session/refresh");
+    expect(refreshed.body).toEqual({ expiresIn: expect.any(Number) });
+
+    // Change password with the cookie: 200, a session body and fresh cookies; the old ones die.
+    const old = jar.copy();
+    const NEW = "Openapi-Cookie-Pw3!";
+    const changed = await browser("post", "/auth/password/change", {
+      body: { currentPassword: PASSWORD, newPassword: NEW },
+    });
+    expect(changed.body).toMatchObject({ username: expect.any(String), user: { email } });
+    expect(changed.text).not.toMatch(/eyJ/);
+    expect((await send("get", "/auth/session", { jar: old.copy() })).status).toBe(401);
+    const stale = await send("post", "/auth/session/refresh", { jar: old, headers: CSRF });
+    expect(errorCode(stale)).toBe("invalid_token");
+    expect(old.names()).toEqual([]); // the refusal cleared them
+    expect((await browser("get", "/auth/session")).status).toBe(200);
+
+    // Log out: 204, cookies cleared; 204 again without any session.
+    expect((await browser("post", "/auth/session/logout")).status).toBe(204);
+    expect(jar.names()).toEqual([]);
+    expect((await browser("post", "/auth/session/logout")).status).toBe(204);
+
+    // A challenge through the session login (an invited user), answered with cookies.
+    const invited = `openapi-invited+${Date.now()}@example.com`;
+    const invite = await send("post", "/_local/invite", { body: { email: invited } });
+    const first = await browser("post", "/auth/session/login", {
+      body: { email: invited, password: String(invite.body.temporaryPassword) },
+    });
+    expect(first.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
+    expect(jar.names()).toEqual([]);
+    const answer = { session: String(first.body.session), newPassword: NEW };
+    const challengeNoHeader = await send("post", "/auth/session/login/challenge", {
+      body: answer,
+    });
+    expect(errorCode(challengeNoHeader)).toBe("csrf_failed");
+    expect((await browser("post", "/auth/session/login/challenge", { body: {} })).status).toBe(400);
+    const tampered = await browser("post", "/auth/session/login/challenge", {
+      body: { ...answer, session: `${answer.session}x` },
+    });
+    expect(errorCode(tampered)).toBe("invalid_credentials");
+    const done = await browser("post", "/auth/session/login/challenge", { body: answer });
+    expect(done.body).toMatchObject({ user: { email: invited } });
+    expect(jar.names()).toEqual(["cg-refresh", "cg-session"]);
+
+    // Delete the account with the cookie: 204, cookies cleared.
+    const deleted = await browser("post", "/auth/account/delete", { body: { password: NEW } });
+    expect(deleted.status).toBe(204);
+    expect(jar.names()).toEqual([]);
+  }, 60_000);
+
   test("every JSON route answers 413 for a large body and 415 for another media type", async () => {
     const routes = jsonRoutes();
     expect(routes.length).toBeGreaterThanOrEqual(6);
+    const headers = CSRF; // so the browser-session routes look at the body at all
     for (const route of routes) {
-      const huge = await send("post", route, { body: { padding: "x".repeat(64 * 1024) } });
+      const huge = await send("post", route, { body: { padding: "x".repeat(64 * 1024) }, headers });
       expect([route, errorCode(huge)]).toEqual([route, "payload_too_large"]);
-      const form = await send("post", route, { raw: "email=a", contentType: "text/plain" });
+      const form = await send("post", route, {
+        raw: "email=a",
+        contentType: "text/plain",
+        headers,
+      });
       expect([route, errorCode(form)]).toEqual([route, "unsupported_media_type"]);
     }
   }, 30_000);
@@ -617,12 +740,22 @@ describe("openapi.yaml against a rate-limited gateway", () => {
       ["/auth/mfa/totp/verify", { code: "123456" }, token],
       ["/auth/mfa/disable", { password: PASSWORD }, token],
       ["/_local/invite", { email: session.email }, undefined],
+      ["/_local/mfa", { email: session.email, methods: [] }, undefined],
+      ["/auth/session/login", { email: session.email, password: PASSWORD }, undefined],
+      ["/auth/session/login/challenge", { session: "x", code: "123456" }, undefined],
+      ["/auth/session/refresh", {}, undefined],
+      ["/auth/session/logout", {}, undefined],
     ];
     for (const [route, body, bearer] of limited) {
       await until429(route, 1, () =>
-        call(gateway!.url, "post", route, { body, ...(bearer ? { token: bearer } : {}) }),
+        call(gateway!.url, "post", route, {
+          body,
+          headers: CSRF,
+          ...(bearer ? { token: bearer } : {}),
+        }),
       );
     }
+    await until429("/auth/session", 1, () => call(gateway!.url, "get", "/auth/session"));
     const change = { currentPassword: PASSWORD, newPassword: `${PASSWORD}x` };
     await until429("/auth/password/change", 1, () =>
       call(gateway!.url, "post", "/auth/password/change", {
@@ -653,7 +786,37 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
   test("lifecycle routes answer 503 with Retry-After, and /readyz answers 503", async () => {
     const session = await freshSession(gateway!, "down");
     const spare = await freshSession(gateway!, "down-mfa");
+    const jar = new CookieJar();
+    const browser = { jar, headers: CSRF };
+    const credentials = { email: spare.email, password: PASSWORD };
+    expect(
+      (await call(gateway!.url, "post", "/auth/session/login", { ...browser, body: credentials }))
+        .status,
+    ).toBe(200);
+    const invited = `down-invited+${Date.now()}@example.com`;
+    const invite = await call(gateway!.url, "post", "/_local/invite", { body: { email: invited } });
+    const challenge = await call(gateway!.url, "post", "/auth/session/login", {
+      headers: CSRF,
+      body: { email: invited, password: String(invite.body.temporaryPassword) },
+    });
+    expect(challenge.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
     await gateway!.running.local?.close(); // the emulator stops answering; the gateway stays up
+    const sessionRoutes: [string, unknown][] = [
+      ["/auth/session/login", credentials],
+      ["/auth/session/refresh", undefined],
+      [
+        "/auth/session/login/challenge",
+        { session: challenge.body.session, newPassword: "N3w-Passw0rd!" },
+      ],
+    ];
+    for (const [route, body] of sessionRoutes) {
+      const reply = await call(gateway!.url, "post", route, {
+        ...browser,
+        ...(body === undefined ? {} : { body }),
+      });
+      expect([route, errorCode(reply)]).toEqual([route, "upstream_unavailable"]);
+      expect(Number(reply.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
     const bodies: Record<string, unknown> = {
       "/auth/register": { email: `down+new-${Date.now()}@example.com`, password: PASSWORD },
       "/auth/confirm": { email: session.email, code: "000000" },
@@ -764,6 +927,66 @@ describe("openapi.yaml: sign-in challenges, MFA and the local invitation", () =>
       body: { email: invited, password: String(invite.body.temporaryPassword) },
     });
     expect(first.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
+  }, 60_000);
+});
+
+describe("openapi.yaml: MFA by SMS and e-mail through the local-only routes", () => {
+  let gateway: Gateway | undefined;
+  const send = (method: Method, docPath: string, options?: CallOptions) =>
+    call(gateway!.url, method, docPath, options);
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  test("/_local/mfa and the code by phone lead through SELECT_MFA_TYPE and SMS_MFA", async () => {
+    const { email } = await freshSession(gateway!, "codes");
+    const phone = `+1555${String(Date.now()).slice(-7)}`;
+    const mfa = (body: unknown) => send("post", "/_local/mfa", { body });
+    const unknown = await mfa({ email: `nobody+${Date.now()}@example.com`, methods: [] });
+    expect(unknown.body.error).toMatchObject({
+      code: "invalid_request",
+      details: [{ field: "email" }],
+    });
+    const noNumber = await mfa({ email, methods: ["SMS_MFA"] });
+    expect(noNumber.body.error).toMatchObject({ details: [{ field: "phoneNumber" }] });
+    expect((await mfa({ email, methods: ["SMS_MFA"], phoneNumber: "555" })).status).toBe(400);
+    const both = await mfa({ email, methods: ["SMS_MFA", "EMAIL_OTP"], phoneNumber: phone });
+    expect(both.body).toEqual({ email, methods: ["SMS_MFA", "EMAIL_OTP"] });
+
+    const credentials = { email, password: PASSWORD };
+    const select = await send("post", "/auth/login", { body: credentials });
+    expect(select.body).toMatchObject({
+      challenge: "SELECT_MFA_TYPE",
+      options: ["SMS_MFA", "EMAIL_OTP"],
+    });
+    const sms = await send("post", "/auth/login/challenge", {
+      body: { session: select.body.session, mfaType: "SMS_MFA" },
+    });
+    expect(sms.body).toMatchObject({
+      challenge: "SMS_MFA",
+      destination: `+*******${phone.slice(-4)}`,
+    });
+    const code = await send("get", "/_local/confirmation-code", { query: { phone } });
+    expect(code.body).toEqual({ phone, code: expect.stringMatching(/^\d{6}$/) });
+    const none = await send("get", "/_local/confirmation-code", {
+      query: { phone: "+15550000000" },
+    });
+    expect(none.status).toBe(404);
+    const done = await send("post", "/auth/login/challenge", {
+      body: { session: sms.body.session, code: code.body.code },
+    });
+    expect(done.body.tokenType).toBe("Bearer");
+
+    const off = await mfa({ email, methods: [] });
+    expect(off.body).toEqual({ email, methods: [] });
+    expect((await send("post", "/auth/login", { body: credentials })).body.tokenType).toBe(
+      "Bearer",
+    );
   }, 60_000);
 });
 

@@ -12,8 +12,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createAccount } from "../../tools/lib/gateways";
-import { launchChromium, shot, watch, type PageWatch } from "../helpers/browser";
+import { launchChromium, shot, signedInPage, type PageWatch } from "../helpers/browser";
 import { startTestGateway } from "../helpers/gateway";
 
 const PASSWORD = "Session-Pw1!";
@@ -52,17 +51,7 @@ async function signedIn(
   tag: string,
 ): Promise<{ context: BrowserContext; page: Page; seen: PageWatch; email: string }> {
   const email = `${tag}.${Date.now()}@example.com`;
-  await createAccount({ url: gateway.url, auth: `${gateway.url}/auth` }, email, PASSWORD);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const seen = await watch(page, gateway.url);
-  await page.goto(`${gateway.url}/`);
-  const logIn = page.getByRole("region", { name: "Log in", exact: true });
-  await logIn.getByLabel("Email", { exact: true }).fill(email);
-  await logIn.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await logIn.getByRole("button", { name: "Log in", exact: true }).click();
-  await accountView(page).waitFor({ state: "visible" });
-  return { context, page, seen, email };
+  return { ...(await signedInPage(browser, gateway.url, email, PASSWORD)), email };
 }
 
 const accountView = (page: Page) =>

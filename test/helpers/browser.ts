@@ -4,7 +4,14 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from "playwright-core";
+import { createAccount } from "../../tools/lib/gateways";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOTS = path.join(__dirname, "..", "..", "artifacts", "screenshots");
@@ -92,4 +99,37 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-quic",
     ],
   });
+}
+
+/** A labelled region of the account page (`<section aria-labelledby>`), by its exact name. */
+export function region(page: Page, name: string): Locator {
+  return page.getByRole("region", { name, exact: true });
+}
+
+/** Logs in through the page's "Log in" form and waits for the signed-in view. */
+export async function logInOnPage(page: Page, email: string, password: string): Promise<void> {
+  const logIn = region(page, "Log in");
+  await logIn.getByLabel("Email", { exact: true }).fill(email);
+  await logIn.getByLabel("Password", { exact: true }).fill(password);
+  await logIn.getByRole("button", { name: "Log in", exact: true }).click();
+  await region(page, "You are signed in").waitFor({ state: "visible" });
+}
+
+/**
+ * A confirmed account (over HTTP) and the account page signed in to it, in a fresh context
+ * watched for console errors and CSP violations.
+ */
+export async function signedInPage(
+  browser: Browser,
+  gatewayUrl: string,
+  email: string,
+  password: string,
+): Promise<{ context: BrowserContext; page: Page; seen: PageWatch }> {
+  await createAccount({ url: gatewayUrl, auth: `${gatewayUrl}/auth` }, email, password);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = await watch(page, gatewayUrl);
+  await page.goto(`${gatewayUrl}/`);
+  await logInOnPage(page, email, password);
+  return { context, page, seen };
 }

@@ -24,15 +24,20 @@ export function challengeOutput(
   };
 }
 
-/** Signs in through the mocked gateway until Cognito asks for `name`; answers the handle. */
+/**
+ * Signs in through the mocked gateway until Cognito asks for `name`; answers the handle. `route`
+ * is `/auth/login` or the browser-session login (sent with its `X-CSRF: 1`).
+ */
 export async function challengeSession(
   gateway: ReturnType<typeof mockedGateway>,
   name = "SOFTWARE_TOKEN_MFA",
   parameters: Record<string, string> = {},
+  route: "/auth/login" | "/auth/session/login" = "/auth/login",
 ): Promise<string> {
   gateway.cognito.on(InitiateAuthCommand).resolves(challengeOutput(name, parameters));
   const res = await request(gateway.app)
-    .post("/auth/login")
+    .post(route)
+    .set("X-CSRF", "1")
     .send({ email: CHALLENGE_EMAIL, password: CHALLENGE_PASSWORD });
   if (res.status !== 200 || typeof res.body.session !== "string") {
     throw new Error(`login did not answer a challenge: ${res.status} ${res.text}`);

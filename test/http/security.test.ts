@@ -1,10 +1,82 @@
+/**
+ * securityHeaders() replays what helmet writes, recorded once at start: the same headers as
+ * helmet per request, and helmet itself whenever its output depends on the request.
+ */
+import express, { type RequestHandler } from "express";
+import helmet from "helmet";
 import request from "supertest";
-import { corsFor, securityHeaders } from "../../src/http/security";
-import { appWith } from "../helpers/http";
+import { corsFor, recordHeaders, securityHeaders } from "../../src/http/security";
+import { appWith as echoApp } from "../helpers/http";
+
+function appWith(...handlers: RequestHandler[]) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(...handlers);
+  app.get("/", (_req, res) => {
+    res.json({ ok: true });
+  });
+  return app;
+}
 
 describe("securityHeaders", () => {
+  it("is one middleware writing the recorded helmet headers and no-store", async () => {
+    const handlers = securityHeaders();
+    expect(handlers).toHaveLength(1);
+    const res = await request(appWith(...handlers)).get("/");
+    expect(res.headers).toMatchObject({
+      "content-security-policy": expect.stringContaining("frame-ancestors 'none'") as unknown,
+      "strict-transport-security": "max-age=31536000; includeSubDomains",
+      "x-frame-options": "DENY",
+      "referrer-policy": "no-referrer",
+      "cross-origin-resource-policy": "same-origin",
+      "x-content-type-options": "nosniff",
+      "cache-control": "no-store",
+    });
+    expect(res.headers["x-powered-by"]).toBeUndefined();
+  });
+
+  it("writes exactly what helmet writes per request for the same settings", async () => {
+    const recorded = recordHeaders(helmet());
+    expect(recorded?.removed).toEqual(["x-powered-by"]);
+    const replay: RequestHandler = (_req, res, next) => {
+      for (const [name, value] of recorded?.set ?? []) res.setHeader(name, value);
+      next();
+    };
+    const strip = (headers: Record<string, string>) => {
+      const { date: _date, etag: _etag, ...rest } = headers;
+      return rest;
+    };
+    const [theirs, ours] = await Promise.all([
+      request(appWith(helmet())).get("/"),
+      request(appWith(replay)).get("/"),
+    ]);
+    expect(strip(ours.headers as Record<string, string>)).toEqual(
+      strip(theirs.headers as Record<string, string>),
+    );
+  });
+
+  it("leaves helmet per request when its headers depend on the request (a CSP nonce)", () => {
+    const nonced = helmet({
+      contentSecurityPolicy: {
+        directives: {
+          scriptSrc: [
+            "'self'",
+            (_req, res) => `'nonce-${String((res as { locals?: { n?: string } }).locals?.n)}'`,
+          ],
+        },
+      },
+    });
+    expect(recordHeaders(nonced)).toBeUndefined();
+    const failing: RequestHandler = (_req, _res, next) => {
+      next(new Error("no"));
+    };
+    expect(recordHeaders(failing)).toBeUndefined();
+  });
+});
+
+describe("securityHeaders' policy", () => {
   it("sets a strict CSP, no framing, no sniffing, no referrer and no caching", async () => {
-    const res = await request(appWith(securityHeaders())).get("/t").expect(200);
+    const res = await request(echoApp(securityHeaders())).get("/t").expect(200);
     const csp = res.headers["content-security-policy"];
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
@@ -25,7 +97,7 @@ describe("corsFor", () => {
 
   it("allows listed origins without credentials, credentialed ones with them, others not at all", async () => {
     const cors = corsFor(["https://app.example"], new Set(["https://web.example"]));
-    const app = appWith(cors ? [cors] : []);
+    const app = echoApp(cors ? [cors] : []);
     const bearer = await request(app).get("/t").set("Origin", "https://app.example");
     expect(bearer.headers["access-control-allow-origin"]).toBe("https://app.example");
     expect(bearer.headers["access-control-allow-credentials"]).toBeUndefined();
@@ -37,7 +109,7 @@ describe("corsFor", () => {
 
   it("lets only credentialed origins send X-CSRF in a preflight", async () => {
     const cors = corsFor(["https://app.example"], new Set(["https://web.example"]));
-    const app = appWith(cors ? [cors] : []);
+    const app = echoApp(cors ? [cors] : []);
     const preflight = (origin: string) =>
       request(app)
         .options("/t")

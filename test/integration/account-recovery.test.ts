@@ -10,6 +10,7 @@ import {
 import { createVerifier } from "../../src/auth/verifier";
 import { CognitoAdapter } from "../../src/cognito/adapter";
 import { secretHash } from "../../src/cognito/secret-hash";
+import { configOf } from "../../src/gateway";
 import { createAccount } from "../../tools/lib/gateways";
 import { send, type Answer, type Target } from "../../tools/lib/http";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
@@ -69,7 +70,8 @@ async function sessionAnswers(session: Session) {
 
 /** Whether the gateway's keys and revocations accept an id token (as requireAuth for id would). */
 async function idTokenAccepted(token: string): Promise<boolean> {
-  const { config, keys, revocations } = gw.running.gateway;
+  const { keys, revocations } = gw.running.gateway;
+  const config = configOf(gw.running.gateway);
   const verifier = createVerifier({
     issuer: config.issuer,
     clientId: config.clientId,

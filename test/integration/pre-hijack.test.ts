@@ -20,6 +20,7 @@ import request from "supertest";
 import { accessClaims, mint } from "../helpers/auth";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { configOf } from "../../src/gateway";
 
 const STRANGER = "Stranger-Pw1!";
 const OWNER = "Owner-Pw1!";
@@ -57,7 +58,14 @@ describe("pre-hijacking against the embedded emulator (local mode: IAM available
     await post("/auth/register", { email, password: STRANGER }); // replaces the owner's sign-up
     const code = gateway.latestCode(email); // the code still goes to the owner's inbox
     expect((await post("/auth/confirm", { email, code, password: OWNER })).status).toBe(200);
-    expect((await login(email, OWNER)).status).toBe(200);
+    const owner = await login(email, OWNER);
+    expect(owner.status).toBe(200);
+    // A sign-in right after the confirmation is usable: the cutoff ending the pending sign-up's
+    // tokens lies in a second that has passed before confirm answers.
+    const me = await request(gateway.url)
+      .get("/auth/me")
+      .set("Authorization", `Bearer ${String(owner.body.accessToken)}`);
+    expect(me.status).toBe(200);
     expect((await login(email, STRANGER)).status).toBe(401);
   });
 
@@ -91,11 +99,11 @@ describe("pre-hijacking, exact Cognito calls with IAM (ADMIN_USER_PASSWORD_AUTH)
     const res = await request(app).post("/auth/register").send({ email, password: OWNER });
     expect(res.status).toBe(202);
     expect(cognito.commandCalls(AdminGetUserCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: gateway.config.userPoolId,
+      UserPoolId: configOf(gateway).userPoolId,
       Username: email,
     });
     expect(cognito.commandCalls(AdminDeleteUserCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: gateway.config.userPoolId,
+      UserPoolId: configOf(gateway).userPoolId,
       Username: email,
     });
     const signUps = cognito.commandCalls(SignUpCommand).map((call) => call.args[0].input);
@@ -136,7 +144,7 @@ describe("pre-hijacking, exact Cognito calls with IAM (ADMIN_USER_PASSWORD_AUTH)
       .send({ email, code: "123456", password: OWNER });
     expect(res.status).toBe(200);
     expect(cognito.commandCalls(AdminSetUserPasswordCommand)[0]?.args[0].input).toEqual({
-      UserPoolId: gateway.config.userPoolId,
+      UserPoolId: configOf(gateway).userPoolId,
       Username: email,
       Password: OWNER,
       Permanent: true,

@@ -5,6 +5,7 @@ import { startTempGateway } from "../../tools/lib/gateways";
 import { freePort, send } from "../../tools/lib/http";
 import { childEnv, sleep, startChild } from "../../tools/lib/processes";
 import { ConfigError } from "../../src/errors";
+import { configOf } from "../../src/gateway";
 import { type LocalCognito, startLocalCognito } from "../../src/local/emulator";
 import { connectLocalCognito, linkFilePath, writeLinkFile } from "../../src/local/link";
 import { capturingLogger, removeDir, tempDataDir, uniqueEmail } from "../helpers/local";
@@ -40,7 +41,7 @@ describe("a gateway on a shared emulator (LOCAL_COGNITO_URL)", () => {
     try {
       expect(a.running.local).toBeUndefined(); // no embedded emulator started
       expect(a.running.emulator?.userPoolId).toBe(local.userPoolId);
-      expect(a.running.gateway.config.clientId).toBe(local.clientId);
+      expect(configOf(a.running.gateway).clientId).toBe(local.clientId);
       const email = uniqueEmail("link");
       const registered = await send(`${a.auth}/register`, {
         json: { email, password: "Corr3ct-Horse!" },

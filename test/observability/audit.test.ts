@@ -1,12 +1,16 @@
 /** Audit lines: one per account event, the account as an HMAC, never in clear. */
 import request from "supertest";
 import {
+  ChangePasswordCommand,
+  ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
+  DeleteUserCommand,
+  GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { mint } from "../helpers/auth";
+import { mint, NOW_SEC } from "../helpers/auth";
 import { authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const EMAIL = "Audit.Person@Example.com";
@@ -67,6 +71,39 @@ describe("audit events", () => {
     expect(text).not.toContain(EMAIL.toLowerCase());
     expect(text).not.toContain("audit.person");
     expect(text).not.toContain(USERNAME);
+  });
+
+  it("password reset, password changed, deleted: one line each, the same pseudonym", async () => {
+    const { app, cognito, logs } = mockedGateway();
+    const email = EMAIL.toLowerCase();
+    cognito.on(ConfirmForgotPasswordCommand).resolves({});
+    cognito.on(GetUserCommand).resolves({
+      Username: USERNAME,
+      UserAttributes: [{ Name: "email", Value: email }],
+    });
+    cognito.on(ChangePasswordCommand).resolves({});
+    cognito.on(GlobalSignOutCommand).resolves({});
+    cognito.on(InitiateAuthCommand).resolves(authResult());
+    cognito.on(DeleteUserCommand).resolves({});
+    const change = await request(app)
+      .post("/auth/password/change")
+      .set("Authorization", `Bearer ${mint()}`)
+      .send({ currentPassword: PASSWORD, newPassword: `${PASSWORD}2` });
+    expect([200, 204]).toContain(change.status);
+    // A session begun after the change's cutoff.
+    const later = mint({ payload: { iat: NOW_SEC + 2, auth_time: NOW_SEC + 2, jti: "later" } });
+    const removed = await request(app)
+      .post("/auth/account/delete")
+      .set("Authorization", `Bearer ${later}`)
+      .send({ password: PASSWORD });
+    expect(removed.status).toBe(204);
+    const reset = { email, code: "123456", password: PASSWORD };
+    expect((await request(app).post("/auth/password/reset").send(reset)).status).toBe(200);
+
+    const lines = auditLines(logs.lines);
+    expect(lines.map((l) => l.audit)).toEqual(["password_changed", "deleted", "password_reset"]);
+    expect(new Set(lines.map((l) => l.account)).size).toBe(1);
+    expect(logs.text().toLowerCase()).not.toContain(email);
   });
 
   it("derives pseudonyms from the audit secret when one is set", async () => {

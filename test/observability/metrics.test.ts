@@ -10,6 +10,7 @@ import { createLogger } from "../../src/logger";
 import { startGateway, type RunningGateway } from "../../src/standalone";
 import { CLIENT_ID, POOL_ID, jwksOf, mint, signingKey } from "../helpers/auth";
 import { startFakeCognito, type FakeCognito } from "../../tools/lib/fake-cognito";
+import { configError } from "../helpers/config-error";
 
 const EMAIL = "metrics.probe.person@example.com";
 const PASSWORD = "Metr1cs-Passw0rd!";
@@ -140,7 +141,13 @@ describe("metrics settings", () => {
   });
 
   it("refuse METRICS_HOST alone and a port out of range", () => {
-    expect(() => loadConfig({ ...base, METRICS_HOST: "0.0.0.0" })).toThrow(/METRICS_PORT/);
-    expect(() => loadConfig({ ...base, METRICS_PORT: "70000" })).toThrow(/METRICS_PORT/);
+    expect(configError(() => loadConfig({ ...base, METRICS_HOST: "0.0.0.0" }))).toMatchObject({
+      reason: "conflict",
+      option: "METRICS_HOST",
+    });
+    expect(configError(() => loadConfig({ ...base, METRICS_PORT: "70000" }))).toMatchObject({
+      reason: "out_of_range",
+      option: "METRICS_PORT",
+    });
   });
 });

@@ -16,6 +16,7 @@ import { createGateway } from "../../src/gateway";
 import { secretHash } from "../../src/cognito/secret-hash";
 import { CLIENT_ID, POOL_ID, accessClaims, mint } from "../helpers/auth";
 import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { configError } from "../helpers/config-error";
 
 const USERNAME = accessClaims().username as string;
 const bearer = (token = mint()) => ({ authorization: `Bearer ${token}` });
@@ -205,7 +206,7 @@ describe("refresh-token rotation", () => {
   });
 
   it("refuses rotation with the admin flow (aws-sdk-js-v3#7162)", () => {
-    expect(() =>
+    const error = configError(() =>
       createGateway({
         userPoolId: POOL_ID,
         clientId: CLIENT_ID,
@@ -213,17 +214,21 @@ describe("refresh-token rotation", () => {
         loginFlow: "ADMIN_USER_PASSWORD_AUTH",
         signIn: { refreshRotation: true },
       }),
-    ).toThrow(/7162/);
+    );
+    expect(error).toMatchObject({ reason: "conflict", option: "signIn.refreshRotation" });
+    expect(error.message).toMatch(/7162/); // the message cites the SDK issue
   });
 
   it("refuses unknown signIn options with a suggestion", () => {
-    expect(() =>
+    const error = configError(() =>
       createGateway({
         userPoolId: POOL_ID,
         clientId: CLIENT_ID,
         clientSecret: CLIENT_SECRET,
         signIn: { refreshRotaton: true } as never,
       }),
-    ).toThrow(/did you mean signIn.refreshRotation/);
+    );
+    expect(error).toMatchObject({ reason: "unknown_option", option: "signIn.refreshRotaton" });
+    expect(error.message).toMatch(/did you mean "signIn.refreshRotation"/);
   });
 });

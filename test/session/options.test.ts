@@ -1,5 +1,6 @@
 /** Misconfigured sessions fail at construction, with a message that says what to fix. */
-import { ConfigError } from "../../src/errors";
+import { configOf } from "../../src/gateway";
+import { configError, configErrorOf } from "../helpers/config-error";
 import { mockedGateway } from "../helpers/mocked-gateway";
 import { SESSION_SECRET } from "../helpers/session";
 import { loadConfig } from "../../src/config";
@@ -7,58 +8,80 @@ import { startGateway } from "../../src/standalone";
 
 describe("session options", () => {
   it.each([
-    ["sessions without a secret", {}, true, /SESSION_SECRET/],
+    ["sessions without a secret", {}, true, "missing", "sessionSecret"],
     [
       "SameSite=None without Secure",
       { sessionSecret: SESSION_SECRET },
       { sameSite: "None", secure: false },
-      /requires secure/,
+      "insecure",
+      "session.sameSite",
     ],
     [
       "a wildcard origin with credentials",
       { sessionSecret: SESSION_SECRET },
       { origins: ["*"] },
-      /wildcard/,
+      "insecure",
+      "session.origins",
     ],
     [
       "a wildcard subdomain origin",
       { sessionSecret: SESSION_SECRET },
       { origins: ["https://*.example.com"] },
-      /wildcard/,
+      "insecure",
+      "session.origins",
     ],
     [
       "an origin with a path",
       { sessionSecret: SESSION_SECRET },
       { origins: ["https://app.example.com/"] },
-      /not an origin/,
+      "malformed",
+      "session.origins",
     ],
     [
       "a typo in an option",
       { sessionSecret: SESSION_SECRET },
       { sameSit: "Strict" },
-      /did you mean "sameSite"/,
+      "unknown_option",
+      "session.sameSit",
     ],
     [
       "a session longer than the refresh token",
       { sessionSecret: SESSION_SECRET, refreshTokenMaxSeconds: 3600 },
       { maxAgeSeconds: 7200 },
-      /never outlives/,
+      "conflict",
+      "session.maxAgeSeconds",
     ],
-    ["an unknown store", { sessionSecret: SESSION_SECRET }, { store: "cookie" }, /auto or server/],
-  ] as const)("refuses %s", (_label, gateway, session, message) => {
+    [
+      "an unknown store",
+      { sessionSecret: SESSION_SECRET },
+      { store: "cookie" },
+      "malformed",
+      "session.store",
+    ],
+  ] as const)("refuses %s", (_label, gateway, session, reason, option) => {
     const build = () => mockedGateway({ ...gateway, session: session as never });
-    expect(build).toThrow(ConfigError);
-    expect(build).toThrow(message);
+    expect(configError(build)).toMatchObject({ reason, option });
+  });
+
+  it("suggests the option a typo meant", () => {
+    const build = () =>
+      mockedGateway({ sessionSecret: SESSION_SECRET, session: { sameSit: "Lax" } as never });
+    expect(configError(build).message).toMatch(/did you mean "session.sameSite"/);
   });
 
   it("refuses requireAuth({cookies: true}) without sessions", () => {
     const { gateway } = mockedGateway();
-    expect(() => gateway.requireAuth({ tokenUse: "access", cookies: true })).toThrow(ConfigError);
+    expect(
+      configError(() => gateway.requireAuth({ tokenUse: "access", cookies: true })),
+    ).toMatchObject({ reason: "conflict", option: "cookies" });
   });
 
   it("refuses to serve the account page without sessions", async () => {
     const config = loadConfig({ SESSIONS: "off", SERVE_PAGE: "true" });
-    await expect(startGateway(config)).rejects.toThrow(/browser sessions/);
+    expect(await configErrorOf(startGateway(config))).toMatchObject({
+      reason: "conflict",
+      option: "SERVE_PAGE",
+    });
   });
 
   describe("environment", () => {
@@ -69,10 +92,15 @@ describe("session options", () => {
     };
 
     it("turns sessions on in local mode, with plain-http loopback cookies", () => {
-      expect(loadConfig({}).gateway.session).toEqual({
+      // Only local mode's own setting: the session module's defaults fill the rest.
+      expect(loadConfig({}).gateway.session).toEqual({ secure: false });
+      const { gateway } = mockedGateway({
+        sessionSecret: SESSION_SECRET,
+        session: loadConfig({}).gateway.session ?? true,
+      });
+      expect(configOf(gateway).session).toMatchObject({
         secure: false,
         sameSite: "Strict",
-        origins: [],
         store: "auto",
       });
     });
@@ -86,17 +114,15 @@ describe("session options", () => {
         SESSION_STORE: "server",
       });
       expect(config.gateway.session).toEqual({
-        secure: true,
-        sameSite: "Strict",
         origins: ["https://app.example.com"],
         store: "server",
       });
     });
 
     it("refuses plain-http cookies outside local mode, and SESSIONS=on without a secret at construction", () => {
-      expect(() => loadConfig({ ...pool, SESSION_SECRET, SESSION_COOKIE_SECURE: "false" })).toThrow(
-        /local mode only/,
-      );
+      expect(
+        configError(() => loadConfig({ ...pool, SESSION_SECRET, SESSION_COOKIE_SECURE: "false" })),
+      ).toMatchObject({ reason: "insecure", option: "SESSION_COOKIE_SECURE" });
       expect(loadConfig({ ...pool, SESSIONS: "on" }).gateway.session).toBeDefined();
       expect(loadConfig({ SESSIONS: "off" }).gateway.session).toBeUndefined();
     });

@@ -8,6 +8,7 @@ import request from "supertest";
 import { createErrorHandler } from "../../src/http/error-handler";
 import { mint } from "../helpers/auth";
 import { CSRF, cookieHeader, sessionGateway } from "../helpers/session";
+import { configOf } from "../../src/gateway";
 
 function appWith(g: ReturnType<typeof sessionGateway>) {
   const app = express();
@@ -25,7 +26,7 @@ function appWith(g: ReturnType<typeof sessionGateway>) {
   app.get("/api/profile", idWithCookies, answer);
   app.get("/api/bearer-only", bearerOnly, answer);
   app.get("/api/admin", admins, answer);
-  app.use(createErrorHandler(g.gateway.config.logger));
+  app.use(createErrorHandler(configOf(g.gateway).logger));
   return app;
 }
 

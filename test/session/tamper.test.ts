@@ -11,6 +11,7 @@ import { createErrorHandler } from "../../src/http/error-handler";
 import { createSealer } from "../../src/session/seal";
 import { ManualClock } from "../helpers/auth";
 import { CSRF, SESSION_SECRET, cookieHeader, sessionGateway, setCookies } from "../helpers/session";
+import { configOf } from "../../src/gateway";
 
 const SESSION = "__Host-cg-session";
 const REFRESH = "__Secure-cg-refresh";
@@ -23,7 +24,7 @@ describe("tampered, truncated or re-keyed cookies never authenticate", () => {
   app.get("/api", g.gateway.requireAuth({ tokenUse: "access", cookies: true }), (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(createErrorHandler(g.gateway.config.logger));
+  app.use(createErrorHandler(configOf(g.gateway).logger));
   let session = "";
   let refresh = "";
 

@@ -4,10 +4,11 @@
  */
 import type { Options } from "express-rate-limit";
 import { systemClock } from "../../src/clock";
-import { ConfigError, GatewayError } from "../../src/errors";
+import { GatewayError } from "../../src/errors";
 import { createLogger } from "../../src/logger";
 import { resolveRedisOptions, type RedisOptions } from "../../src/stores/redis-options";
 import { openSharedState, type SharedState } from "../../src/stores/shared";
+import { configError } from "../helpers/config-error";
 import { LogCapture } from "../helpers/mocked-gateway";
 import { startRedis, type TestRedis } from "../helpers/redis";
 import { until } from "../helpers/until";
@@ -263,23 +264,20 @@ describe("options", () => {
       failure: "open",
     });
     for (const url of ["http://h", "redis://", "redis://u:s3cret@h/x", "redis://h?tls=1"]) {
-      const error = (() => {
-        try {
-          resolveRedisOptions({ url });
-        } catch (err) {
-          return err as Error;
-        }
-        return undefined;
-      })();
-      expect(error).toBeInstanceOf(ConfigError);
-      expect(error?.message).not.toContain("s3cret");
+      const error = configError(() => resolveRedisOptions({ url }));
+      expect(error).toMatchObject({ reason: "malformed", option: "redis.url" });
+      expect(error.message).not.toContain("s3cret");
     }
-    expect(() => resolveRedisOptions({ url: "redis://h", keyPrefix: "a b" })).toThrow(ConfigError);
-    expect(() => resolveRedisOptions({ url: "redis://h", failure: "shut" as never })).toThrow(
-      ConfigError,
-    );
-    expect(() =>
+    expect(
+      configError(() => resolveRedisOptions({ url: "redis://h", keyPrefix: "a b" })),
+    ).toMatchObject({ reason: "malformed", option: "redis.keyPrefix" });
+    expect(
+      configError(() => resolveRedisOptions({ url: "redis://h", failure: "shut" as never })),
+    ).toMatchObject({ reason: "malformed", option: "redis.failure" });
+    const typo = configError(() =>
       resolveRedisOptions({ url: "redis://h", key_prefix: "x" } as unknown as RedisOptions),
-    ).toThrow(/did you mean redis.keyPrefix/);
+    );
+    expect(typo).toMatchObject({ reason: "unknown_option", option: "redis.key_prefix" });
+    expect(typo.message).toMatch(/did you mean "redis.keyPrefix"/);
   });
 });

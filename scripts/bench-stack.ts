@@ -1,0 +1,453 @@
+/**
+ * Section 8 of `npm run bench`: the gateway against what a team would assemble by hand, every
+ * figure a ratio against a baseline measured in the same rounds.
+ *
+ * - the gateway: the real standalone server as the bench starts it (`startProduct`, cognito mode
+ *   against the instant fake Cognito), with its per-IP rate limit ON (a limit high enough for the
+ *   run): `GET /auth/me` behind requireAuth, and `GET /healthz`;
+ * - "assembled stack": Express 5 + helmet + pino-http + aws-jwt-verify protecting one route that
+ *   answers what `GET /auth/me` answers (`node --import tsx scripts/bench-stack.ts stack <jwks>`);
+ * - "bare Express": one route answering `{"status":"ok"}`, nothing else (`… bare <jwks>`).
+ *
+ * Every server runs in its own child process and logs to /dev/null. The six variants run in a
+ * rotating order within each round, so machine drift spreads over all of them.
+ *
+ *   npx tsx scripts/bench-stack.ts run [--quick]   (this section alone, while iterating)
+ */
+import { once } from "node:events";
+import { rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import type { JsonWebKey } from "node:crypto";
+import type { RequestHandler } from "express";
+import {
+  cycler,
+  load,
+  roundOrder,
+  startIpcChild,
+  startProduct,
+  writeJwks,
+  type LoadRun,
+} from "./bench-http";
+import {
+  BENCH_CLIENT_ID,
+  BENCH_POOL_ID,
+  childEnv,
+  createBenchKey,
+  fixed,
+  installChildCleanup,
+  markdownTable,
+  median,
+  mintAccessToken,
+  mintAccessTokens,
+  pairedMedian,
+  ratio,
+  request,
+  sleep,
+  startChild,
+  stopAllChildren,
+  whole,
+  type BenchKey,
+  type Child,
+} from "./bench-lib";
+
+const ROOT = resolve(__dirname, "..");
+
+type Server = "gateway" | "stack" | "bare";
+
+/** One measured load: which server, which path, which tokens. */
+interface Variant {
+  readonly name: string;
+  readonly server: Server;
+  readonly path: string;
+  readonly tokens: "reused" | "distinct";
+}
+
+const VARIANTS: readonly Variant[] = [
+  {
+    name: "gateway GET /auth/me, reused token",
+    server: "gateway",
+    path: "/auth/me",
+    tokens: "reused",
+  },
+  {
+    name: "gateway GET /auth/me, distinct tokens",
+    server: "gateway",
+    path: "/auth/me",
+    tokens: "distinct",
+  },
+  { name: "gateway GET /healthz", server: "gateway", path: "/healthz", tokens: "distinct" },
+  { name: "assembled stack GET /me, reused token", server: "stack", path: "/me", tokens: "reused" },
+  {
+    name: "assembled stack GET /me, distinct tokens",
+    server: "stack",
+    path: "/me",
+    tokens: "distinct",
+  },
+  { name: "bare Express GET /healthz", server: "bare", path: "/healthz", tokens: "distinct" },
+];
+
+/** A gateway variant, the baseline it is divided by (indexes in VARIANTS), and the goal. */
+interface Pair {
+  readonly name: string;
+  readonly key: string;
+  readonly ours: number;
+  readonly base: number;
+  /** Least ratio issue #8 asks for. */
+  readonly goal: number;
+}
+
+const PAIRS: readonly Pair[] = [
+  {
+    name: "requireAuth route, reused token ÷ assembled stack",
+    key: "stack_reused",
+    ours: 0,
+    base: 3,
+    goal: 1.2,
+  },
+  {
+    name: "requireAuth route, distinct tokens ÷ assembled stack",
+    key: "stack_distinct",
+    ours: 1,
+    base: 4,
+    goal: 1.0,
+  },
+  {
+    name: "GET /healthz ÷ bare Express route",
+    key: "healthz_vs_bare",
+    ours: 2,
+    base: 5,
+    goal: 0.8,
+  },
+];
+
+/** Options of {@link runStackBench}. */
+export interface StackBenchOptions {
+  readonly key: BenchKey;
+  /** Distinct tokens: more than the verifier cache holds, so cycling them always misses. */
+  readonly tokens: readonly string[];
+  readonly reusedToken: string;
+  readonly connections: number;
+  readonly warmupSec: number;
+  readonly durationSec: number;
+  readonly rounds: number;
+  /** Extra node flags for the gateway (e.g. `--cpu-prof`). */
+  readonly nodeFlags?: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+/** One pair's figures: medians over rounds of same-round ratios. */
+export interface StackFigure {
+  readonly name: string;
+  readonly key: string;
+  readonly goal: number;
+  readonly ratio: number;
+  readonly byRound: readonly number[];
+  readonly gatewayRate: number;
+  readonly baselineRate: number;
+  readonly gatewayCpuUs: number;
+  readonly baselineCpuUs: number;
+  /** Baseline server CPU per request ÷ the gateway's (above 1: the gateway is cheaper). */
+  readonly cpuRatio: number;
+}
+
+export interface StackBenchResult {
+  readonly figures: readonly StackFigure[];
+  readonly rounds: number;
+  readonly connections: number;
+  readonly durationSec: number;
+}
+
+/** Gateway settings of this section: defaults, except an IP limit no bench run can reach. */
+const GATEWAY_ENV = {
+  RATE_LIMIT: "on",
+  RATE_LIMIT_IP_MAX: "1000000",
+  RATE_LIMIT_IP_WINDOW_SECONDS: "3600",
+};
+
+/** Starts one baseline server child and waits for the port it reports over IPC. */
+async function startBaseline(
+  mode: "stack" | "bare",
+  jwksPath: string,
+): Promise<{ child: Child; url: string }> {
+  const child = startChild(
+    `${mode} baseline`,
+    process.execPath,
+    ["--import", "tsx", __filename, mode, jwksPath],
+    { cwd: ROOT, env: childEnv({ NODE_ENV: "production" }), ipc: true },
+  );
+  const message = await Promise.race([
+    once(child.process, "message").then(([value]) => value as unknown),
+    child.exited.then(() => undefined),
+    sleep(30_000, undefined),
+  ]);
+  const port = (message as { port?: unknown } | undefined)?.port;
+  if (typeof port !== "number") {
+    await child.stop();
+    throw new Error(`bench: the ${mode} baseline did not start:\n${child.stderrTail()}`);
+  }
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** The gateway and the stack answer the same bytes; both refuse a forged token. */
+async function selfCheck(urls: Record<Server, string>, token: string): Promise<void> {
+  const auth = { authorization: `Bearer ${token}` };
+  const [ours, theirs] = await Promise.all([
+    request(`${urls.gateway}/auth/me`, { headers: auth }),
+    request(`${urls.stack}/me`, { headers: auth }),
+  ]);
+  if (ours.status !== 200 || theirs.status !== 200 || ours.body !== theirs.body) {
+    throw new Error(`bench: /auth/me and the stack's /me differ: ${ours.body} / ${theirs.body}`);
+  }
+  const forged = `${token.slice(0, token.lastIndexOf(".") + 1)}${"A".repeat(342)}`;
+  for (const url of [`${urls.gateway}/auth/me`, `${urls.stack}/me`]) {
+    const refused = await request(url, { headers: { authorization: `Bearer ${forged}` } });
+    if (refused.status !== 401) throw new Error(`bench: ${url} accepted a forged token`);
+  }
+  const health = await request(`${urls.bare}/healthz`);
+  if (health.status !== 200) throw new Error("bench: the bare route did not answer");
+}
+
+/** Section 8: every variant warmed up once, then measured `rounds` times in rotating order. */
+export async function runStackBench(options: StackBenchOptions): Promise<StackBenchResult> {
+  const jwks = writeJwks(options.key);
+  const started: Child[] = [];
+  try {
+    // The fake answers /readyz's reachability probe (and would answer logins with this token).
+    const tokenFile = join(jwks.dir, "access-token.txt");
+    writeFileSync(tokenFile, options.reusedToken);
+    const fake = await startIpcChild("fake Cognito", "fake", tokenFile, []);
+    started.push(fake.child);
+    const gateway = await startProduct(fake.url, jwks.path, options.nodeFlags ?? [], GATEWAY_ENV);
+    started.push(gateway.child);
+    const stack = await startBaseline("stack", jwks.path);
+    started.push(stack.child);
+    const bare = await startBaseline("bare", jwks.path);
+    started.push(bare.child);
+    const servers = { gateway, stack, bare };
+    await selfCheck(
+      { gateway: gateway.url, stack: stack.url, bare: bare.url },
+      options.reusedToken,
+    );
+    const distinct = cycler(options.tokens);
+    const run = (variant: Variant, durationSec: number) =>
+      load({
+        url: `${servers[variant.server].url}${variant.path}`,
+        connections: options.connections,
+        durationSec,
+        token: variant.tokens === "reused" ? () => options.reusedToken : distinct,
+        serverPid: servers[variant.server].child.pid,
+      });
+    for (const variant of VARIANTS) await run(variant, options.warmupSec);
+    const runs = VARIANTS.map((): LoadRun[] => []);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const i of roundOrder(VARIANTS.length, round)) {
+        const variant = VARIANTS[i] as Variant;
+        const result = await run(variant, options.durationSec);
+        runs[i]?.push(result);
+        options.log(
+          `  round ${round + 1}/${options.rounds} ${variant.name}: ${Math.round(result.rate)} req/s, server ${Math.round(result.cpuUsPerReq)} µs/req`,
+        );
+      }
+    }
+    return {
+      figures: PAIRS.map((pair) => summarize(pair, runs[pair.ours] ?? [], runs[pair.base] ?? [])),
+      rounds: options.rounds,
+      connections: options.connections,
+      durationSec: options.durationSec,
+    };
+  } finally {
+    for (const child of started.reverse()) await child.stop();
+    rmSync(jwks.dir, { recursive: true, force: true });
+  }
+}
+
+function summarize(pair: Pair, ours: readonly LoadRun[], theirs: readonly LoadRun[]): StackFigure {
+  const oursRates = ours.map((r) => r.rate);
+  const theirRates = theirs.map((r) => r.rate);
+  const oursCpu = ours.map((r) => r.cpuUsPerReq);
+  const theirCpu = theirs.map((r) => r.cpuUsPerReq);
+  return {
+    name: pair.name,
+    key: pair.key,
+    goal: pair.goal,
+    ratio: pairedMedian(oursRates, theirRates, ratio),
+    byRound: oursRates.map((rate, r) => ratio(rate, theirRates[r] ?? NaN)),
+    gatewayRate: median(oursRates),
+    baselineRate: median(theirRates),
+    gatewayCpuUs: median(oursCpu),
+    baselineCpuUs: median(theirCpu),
+    cpuRatio: pairedMedian(theirCpu, oursCpu, ratio),
+  };
+}
+
+/** The markdown of section 8, its goals, and its `RESULT` keys. */
+export function stackSection(result: StackBenchResult): {
+  markdown: string;
+  goals: { name: string; met: boolean }[];
+  summary: string;
+} {
+  const goals = result.figures.map((f) => ({ name: f.key, met: f.ratio >= f.goal }));
+  const rows = result.figures.map((f) => [
+    f.name,
+    `${whole(f.gatewayRate)} / ${whole(f.baselineRate)}`,
+    `${fixed(f.ratio, 2)}×`,
+    f.byRound.map((r) => fixed(r, 2)).join(" / "),
+    `${fixed(f.gatewayCpuUs, 0)} / ${fixed(f.baselineCpuUs, 0)}`,
+    `${fixed(f.cpuRatio, 2)}×`,
+    `≥ ${fixed(f.goal, 1)}×`,
+    f.ratio >= f.goal ? "✅ met" : "❌ missed",
+  ]);
+  const markdown = [
+    `### 8. Against what a team assembles by hand (autocannon ${String(result.connections)} connections, ${String(result.rounds)} rounds × ${String(result.durationSec)} s per variant, six variants in rotating order per round)`,
+    "",
+    'The gateway is the standalone server as section 4 starts it, with its per-IP rate limit on (a limit the run cannot reach), access log, request ids, helmet headers with its CSP, host/method guards and body limits. The assembled stack is Express 5 + helmet() + pino-http + aws-jwt-verify (JWKS cached up front) in front of one route answering the same bytes as `GET /auth/me`; the bare route is Express 5 answering `{"status":"ok"}` with nothing else. Every server is its own process logging to /dev/null. Ratios are medians over rounds of req/s ÷ the baseline\'s req/s in the same round; CPU is server CPU µs per answer (/proc), its ratio baseline ÷ gateway.',
+    "",
+    markdownTable(
+      [
+        "pair",
+        "req/s (gateway / baseline)",
+        "ratio",
+        "per round",
+        "server µs/req",
+        "CPU ratio",
+        "goal",
+        "",
+      ],
+      rows,
+    ),
+  ].join("\n");
+  const summary = result.figures.map((f) => `${f.key}=${fixed(f.ratio, 2)}`).join(" ");
+  return { markdown, goals, summary };
+}
+
+// =============================================================================================
+// The baseline servers (child processes)
+
+/**
+ * What a team writes by hand: Express 5, helmet's defaults, pino-http's access log, and
+ * aws-jwt-verify (JWKS given up front, as the gateway pins it) in front of one route.
+ */
+async function stackApp(jwks: { keys: JsonWebKey[] }) {
+  const { default: express } = await import("express");
+  const { default: helmet } = await import("helmet");
+  // Loaded untyped: pino-http's type declarations retype `req.id` for the whole program.
+  const pinoHttp = createRequire(__filename)("pino-http") as () => RequestHandler;
+  const { CognitoJwtVerifier } = await import("aws-jwt-verify");
+  const verifier = CognitoJwtVerifier.create({
+    userPoolId: BENCH_POOL_ID,
+    tokenUse: "access",
+    clientId: BENCH_CLIENT_ID,
+  });
+  verifier.cacheJwks(jwks as Parameters<typeof verifier.cacheJwks>[0]);
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(pinoHttp());
+  app.use(helmet());
+  app.get("/me", (req, res) => {
+    const header = req.headers.authorization ?? "";
+    const token = header.startsWith("Bearer ") ? header.slice(7) : "";
+    verifier.verify(token).then(
+      (claims) => {
+        const groups = claims["cognito:groups"];
+        res.json({
+          sub: claims.sub,
+          username: claims.username,
+          scope: claims.scope,
+          groups: Array.isArray(groups) ? groups : [],
+        });
+      },
+      () => {
+        res.status(401).json({ error: { code: "invalid_token" } });
+      },
+    );
+  });
+  return app;
+}
+
+async function bareApp() {
+  const { default: express } = await import("express");
+  const app = express();
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  return app;
+}
+
+async function serve(mode: "stack" | "bare", jwksPath: string): Promise<void> {
+  const { readFileSync } = await import("node:fs");
+  const jwks = JSON.parse(readFileSync(jwksPath, "utf8")) as { keys: JsonWebKey[] };
+  const app = mode === "stack" ? await stackApp(jwks) : await bareApp();
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  process.once("disconnect", stop);
+  process.send?.({ port: (server.address() as AddressInfo).port });
+}
+
+/** `run [--quick]`: this section alone, with the plan `npm run bench` uses. */
+async function runAlone(quick: boolean): Promise<void> {
+  installChildCleanup();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const load0 = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  const key = createBenchKey();
+  const tokens = mintAccessTokens(key, 12_000);
+  const reusedToken = mintAccessToken(key, 12_000);
+  const result = await runStackBench({
+    key,
+    tokens,
+    reusedToken,
+    connections: 50,
+    warmupSec: 1,
+    durationSec: quick ? 1 : 2,
+    rounds: quick ? 3 : 7,
+    log,
+  });
+  const { markdown, summary } = stackSection(result);
+  const load1 = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  process.stdout.write(
+    `${markdown}\n\nLoad average: ${load0} at start, ${load1} at the end.\n\nRESULT ${summary}\n`,
+  );
+}
+
+if (require.main === module) {
+  const [mode, file] = process.argv.slice(2);
+  const main =
+    mode === "run"
+      ? () => runAlone(process.argv.includes("--quick"))
+      : (mode === "stack" || mode === "bare") && file !== undefined
+        ? () => serve(mode, file)
+        : undefined;
+  if (main === undefined) {
+    process.stderr.write(
+      "usage: npx tsx scripts/bench-stack.ts run [--quick] | stack|bare <jwks.json>\n",
+    );
+    process.exit(2);
+  }
+  main()
+    .catch((error: unknown) => {
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      if (mode === "run") {
+        await stopAllChildren();
+        process.exit();
+      }
+    });
+}
