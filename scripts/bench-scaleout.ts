@@ -94,7 +94,9 @@ export async function runScaleOutBench(options: ScaleOutOptions): Promise<ScaleO
 async function signIn(cluster: Cluster): Promise<string> {
   const target = { url: cluster.url, auth: `${cluster.url}/auth` };
   const email = `bench-scaleout-${String(Date.now())}@example.com`;
-  await createAccount(target, email, PASSWORD);
+  // Through one instance directly: /_local/confirmation-code refuses forwarded requests (#9).
+  const direct = cluster.instances[0]?.url ?? cluster.url;
+  await createAccount({ url: direct, auth: `${direct}/auth` }, email, PASSWORD);
   const login = await send(`${target.auth}/login`, { json: { email, password: PASSWORD } });
   const token = (login.body as { accessToken?: unknown } | undefined)?.accessToken;
   if (login.status !== 200 || typeof token !== "string") {
