@@ -13,16 +13,10 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import {
-  createAccount,
-  intFromEnv,
-  runPool,
-  send,
-  startTempGateway,
-  type TempGateway,
-} from "./local-gateway";
 import { configOf } from "../src/gateway";
-import { ksTwoSample, median } from "./stats";
+import { createAccount, startTempGateway, type TempGateway } from "../tools/lib/gateways";
+import { intFromEnv, runPool, send } from "../tools/lib/http";
+import { ksTwoSample, median } from "../tools/lib/stats";
 
 const SAMPLES = intFromEnv("AUDIT_SAMPLES", 200, 10, 2000);
 const CONCURRENCY = intFromEnv("AUDIT_CONCURRENCY", 4, 1, 64);

@@ -16,18 +16,10 @@ import { systemClock } from "../src/clock";
 import { createLogger } from "../src/logger";
 import { resolveRedisOptions } from "../src/stores/redis-options";
 import { openSharedState, type SharedState } from "../src/stores/shared";
-import {
-  BENCH_CLIENT_ID,
-  BENCH_ISSUER,
-  createBenchKey,
-  fixed,
-  markdownTable,
-  median,
-  mintAccessTokens,
-  percentile,
-  whole,
-} from "./bench-lib";
-import { startRedis, type TestRedis } from "./redis-server";
+import { startRedis, type TestRedis } from "../tools/lib/redis";
+import { fixed, markdownTable, whole } from "../tools/lib/report";
+import { median, percentile } from "../tools/lib/stats";
+import { CLIENT_ID, ISSUER, mintAccessTokens, signingKey } from "../tools/lib/tokens";
 
 /** What {@link runRedisBench} measured. */
 export interface RedisBenchResult {
@@ -95,7 +87,7 @@ export async function runRedisBench(options: RedisBenchOptions): Promise<RedisBe
 }
 
 async function verifyRatio(shared: SharedState, options: RedisBenchOptions) {
-  const key = createBenchKey();
+  const key = signingKey();
   const tokens = mintAccessTokens(key, 2000);
   const memory = new MemoryRevocationStore(DEPS);
   const exp = Math.floor(Date.now() / 1000) + 3600;
@@ -106,8 +98,8 @@ async function verifyRatio(shared: SharedState, options: RedisBenchOptions) {
   await shared.revocations.flush();
   const verifierOf = (revocations: RevocationStore) =>
     createVerifier({
-      issuer: BENCH_ISSUER,
-      clientId: BENCH_CLIENT_ID,
+      issuer: ISSUER,
+      clientId: CLIENT_ID,
       tokenUse: "access",
       keys: new StaticKeyStore(key.jwks),
       revocations,

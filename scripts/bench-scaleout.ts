@@ -1,14 +1,16 @@
 /**
  * `npm run bench`, scale-out row: requests per second through HAProxy round-robin over three
  * gateway instances against one of those instances reached directly, in the same run (see
- * scripts/cluster.ts for the cluster). The route is GET /auth/me with a valid access token from
+ * tools/lib/cluster.ts for the cluster). The route is GET /auth/me with a valid access token from
  * the shared emulator: verification and the full standalone app, no Cognito call per request.
  * Both variants alternate within each round, so drift in machine load cancels out in the ratio.
  */
-import { createAccount, send } from "./local-gateway";
-import { cpuSeconds, median } from "./bench-lib";
+import { startCluster, type Cluster } from "../tools/lib/cluster";
+import { createAccount } from "../tools/lib/gateways";
+import { send } from "../tools/lib/http";
+import { cpuSeconds } from "../tools/lib/proc";
+import { median } from "../tools/lib/stats";
 import { load, type LoadRun } from "./bench-http";
-import { startCluster, type Cluster } from "./cluster";
 
 /** Options of {@link runScaleOutBench}. */
 export interface ScaleOutOptions {
@@ -92,7 +94,9 @@ export async function runScaleOutBench(options: ScaleOutOptions): Promise<ScaleO
 async function signIn(cluster: Cluster): Promise<string> {
   const target = { url: cluster.url, auth: `${cluster.url}/auth` };
   const email = `bench-scaleout-${String(Date.now())}@example.com`;
-  await createAccount(target, email, PASSWORD);
+  // Through one instance directly: /_local/confirmation-code refuses forwarded requests (#9).
+  const direct = cluster.instances[0]?.url ?? cluster.url;
+  await createAccount({ url: direct, auth: `${direct}/auth` }, email, PASSWORD);
   const login = await send(`${target.auth}/login`, { json: { email, password: PASSWORD } });
   const token = (login.body as { accessToken?: unknown } | undefined)?.accessToken;
   if (login.status !== 200 || typeof token !== "string") {

@@ -8,7 +8,7 @@
  * After a warm-up, each round gives every case ~2 s in short slices taken in turn (so drift in
  * machine load spreads over all cases alike); the median of the rounds is reported.
  */
-import { generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from "node:crypto";
+import { verify, type JsonWebKey, type KeyObject } from "node:crypto";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import jwt from "jsonwebtoken";
 import jwkToPem from "jwk-to-pem";
@@ -16,6 +16,15 @@ import { MemoryRevocationStore } from "../src/auth/revocation";
 import { StaticKeyStore } from "../src/auth/keys";
 import { GatewayError } from "../src/errors";
 import { createVerifier, type TokenVerifier, type VerifyOutcome } from "../src/auth/verifier";
+import { median } from "../tools/lib/stats";
+import {
+  CLIENT_ID,
+  ISSUER,
+  POOL_ID,
+  mintAccessToken,
+  mintAccessTokens,
+  signingKey,
+} from "../tools/lib/tokens";
 
 /** Options of {@link runVerifyBench}. */
 export interface VerifyBenchOptions {
@@ -53,11 +62,6 @@ export interface VerifyBenchResult {
   readonly rejectVsRaw: number;
 }
 
-const POOL_ID = "us-east-1_TEST";
-const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${POOL_ID}`;
-const CLIENT_ID = "3benchclient0example0id9";
-const KID = "bench-kid";
-
 interface Fixture {
   readonly jwk: JsonWebKey;
   readonly publicKey: KeyObject;
@@ -68,50 +72,20 @@ interface Fixture {
   readonly malformed: string;
 }
 
-function b64url(text: string): string {
-  return Buffer.from(text).toString("base64url");
-}
-
-/** Realistic Cognito access tokens (about 1 KB), distinct by `jti`. */
+/** Realistic Cognito access tokens (about 1 KB), distinct by `jti`, and refused variants. */
 function mintTokens(count: number): Fixture {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const jwk = { ...publicKey.export({ format: "jwk" }), kid: KID, alg: "RS256", use: "sig" };
-  const nowSec = Math.floor(Date.now() / 1000);
-  const mintOne = (i: number, kid = KID, exp = nowSec + 3600): string => {
-    const header = b64url(JSON.stringify({ kid, alg: "RS256" }));
-    const payload = b64url(JSON.stringify(claims(i, nowSec, exp)));
-    const input = `${header}.${payload}`;
-    return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
-  };
-  const tokens = Array.from({ length: count }, (_, i) => mintOne(i));
+  const key = signingKey();
+  const tokens = mintAccessTokens(key, count);
   const first = tokens[0] ?? "";
   const flipped = first.endsWith("A") ? "Q" : "A"; // keeps the encoding canonical
   return {
-    jwk,
-    publicKey,
+    jwk: key.jwk,
+    publicKey: key.publicKey,
     tokens,
-    expired: mintOne(count, KID, nowSec - 3600),
-    unknownKid: mintOne(count + 1, "not-pinned"),
+    expired: mintAccessToken(key, count, -3600), // exp an hour ago
+    unknownKid: mintAccessToken({ ...key, kid: "not-pinned" }, count + 1),
     badSignature: `${first.slice(0, first.length - 6)}AAAAA${flipped}`,
     malformed: `${first.slice(0, 40)}!${first.slice(41)}`,
-  };
-}
-
-function claims(i: number, nowSec: number, exp: number): Record<string, unknown> {
-  const sub = `a1b2c3d4-0000-4000-8000-${String(i).padStart(12, "0")}`;
-  return {
-    sub,
-    iss: ISSUER,
-    client_id: CLIENT_ID,
-    origin_jti: `0a1b2c3d-1111-4111-8111-${String(i).padStart(12, "0")}`,
-    event_id: `9f8e7d6c-2222-4222-8222-${String(i).padStart(12, "0")}`,
-    token_use: "access",
-    scope: "aws.cognito.signin.user.admin",
-    auth_time: nowSec - 60,
-    exp,
-    iat: nowSec - 60,
-    jti: `5e6f7a8b-3333-4333-8333-${String(i).padStart(12, "0")}`,
-    username: sub,
   };
 }
 
@@ -293,11 +267,6 @@ async function runRound(specs: readonly CaseSpec[], ops: readonly Op[], duration
     }
   }
   return tallies.map((t) => t.ops / (t.ms / 1000));
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 /** Checks every case once outside the timing: the accepting ones must accept. */

@@ -1,14 +1,14 @@
 /**
  * `npm run demo:cluster`: redis-server, the shared Cognito emulator, three gateway instances and
- * HAProxy round-robin on one port, all on 127.0.0.1 (see scripts/cluster.ts). Prints the URL
+ * HAProxy round-robin on one port, all on 127.0.0.1 (see tools/lib/cluster.ts). Prints the URL
  * and a curl walk-through of the lifecycle, then waits; Ctrl-C stops everything it started.
  *
  *   npm run demo:cluster            # three instances
  *   DEMO_INSTANCES=5 npm run demo:cluster
  */
-import { stopAllChildren } from "./bench-lib";
-import { startCluster, type Cluster } from "./cluster";
-import { intFromEnv } from "./local-gateway";
+import { startCluster, type Cluster } from "../tools/lib/cluster";
+import { intFromEnv } from "../tools/lib/http";
+import { stopAllChildren } from "../tools/lib/processes";
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);

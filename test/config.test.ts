@@ -2,7 +2,7 @@ import { loadConfig } from "../src/config";
 import { ConfigError } from "../src/errors";
 import { resolveGatewayOptions, type GatewayOptions } from "../src/options";
 import { createVerifier, StaticKeyStore } from "../src/auth";
-import { jwksOf, testKey } from "./auth/helpers";
+import { jwksOf, signingKey } from "./helpers/auth";
 import { configError } from "./helpers/config-error";
 import { mockedGateway } from "./helpers/mocked-gateway";
 
@@ -240,7 +240,7 @@ describe("one source of truth per option", () => {
         userPoolId,
         clientId: "client",
         tokenUse: "access",
-        keys: new StaticKeyStore(jwksOf(testKey())),
+        keys: new StaticKeyStore(jwksOf(signingKey())),
         revocations: false,
       });
     if (valid) {
@@ -286,7 +286,7 @@ describe("one source of truth per option", () => {
     const error = configError(() =>
       createVerifier({
         ...{ userPoolId: base.userPoolId, clientId: "client", tokenUse: "access" as const },
-        keys: new StaticKeyStore(jwksOf(testKey())),
+        keys: new StaticKeyStore(jwksOf(signingKey())),
         revocations: false,
         scope: ["a"],
       } as never),

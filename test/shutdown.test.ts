@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CLIENT_ID, POOL_ID, jwksOf, testKey } from "./auth/helpers";
-import { startFakeCognito, type FakeCognito } from "./helpers/fake-cognito";
+import { CLIENT_ID, POOL_ID, jwksOf, signingKey } from "./helpers/auth";
+import { startFakeCognito, type FakeCognito } from "../tools/lib/fake-cognito";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -25,7 +25,7 @@ interface Server {
 async function startServer(fake: FakeCognito, env: Record<string, string>): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "shutdown-"));
   const jwksPath = join(dir, "jwks.json");
-  writeFileSync(jwksPath, JSON.stringify(jwksOf(testKey())));
+  writeFileSync(jwksPath, JSON.stringify(jwksOf(signingKey())));
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],

@@ -7,7 +7,7 @@ import { loadConfig } from "../src/config";
 import { ConfigError } from "../src/errors";
 import { createLogger } from "../src/logger";
 import { startGateway } from "../src/standalone";
-import { CLIENT_ID, POOL_ID, jwksOf, mint, testKey } from "./auth/helpers";
+import { CLIENT_ID, POOL_ID, jwksOf, mint, signingKey } from "./helpers/auth";
 
 const silent = createLogger({ level: "silent" });
 const REAL = {
@@ -36,7 +36,7 @@ describe("startGateway guard", () => {
   it("starts against a real pool with its own pinned keys (no Cognito call at start)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "jwks-"));
     const path = join(dir, "jwks.json");
-    writeFileSync(path, JSON.stringify(jwksOf(testKey())));
+    writeFileSync(path, JSON.stringify(jwksOf(signingKey())));
     const running = await startGateway(
       loadConfig({ ...REAL, JWKS_PATH: path, NODE_ENV: "production" }),
       silent,
@@ -66,7 +66,7 @@ describe("startGateway guard", () => {
   it("reloads jwks.json without a restart (what SIGHUP does), dropping cached verdicts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "jwks-"));
     const path = join(dir, "jwks.json");
-    const [oldKey, newKey] = [testKey("kid-old"), testKey("kid-new")];
+    const [oldKey, newKey] = [signingKey("kid-old"), signingKey("kid-new")];
     writeFileSync(path, JSON.stringify(jwksOf(oldKey)));
     const env = {
       ...REAL,

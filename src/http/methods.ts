@@ -6,7 +6,14 @@ interface LayerLike {
   route?: { methods?: Record<string, boolean | undefined> };
   handle?: { stack?: unknown };
   path?: string;
-  match(path: string): boolean;
+  /** router 2 answers the match (with the matched `path`) or false; router 1 sets `path`. */
+  match(path: string): unknown;
+}
+
+/** The part of `path` a mounting layer matched, from its match result (router 2) or itself. */
+function matchedPrefix(layer: LayerLike, match: unknown): string {
+  const matched = (match as { path?: unknown } | null)?.path;
+  return typeof matched === "string" ? matched : (layer.path ?? "");
 }
 
 /** Anything with a router stack: an Express app (`app.router`) or a Router. */
@@ -24,12 +31,14 @@ export function allowedMethods(stack: readonly unknown[], path: string): Set<str
     if (typeof layer.match !== "function") continue;
     const nested = layer.handle?.stack;
     if (layer.route !== undefined) {
-      if (!layer.match(path)) continue;
+      if (layer.match(path) === false) continue;
       for (const [method, on] of Object.entries(layer.route.methods ?? {})) {
         if (on === true && method !== "_all") allowed.add(method.toUpperCase());
       }
-    } else if (Array.isArray(nested) && layer.match(path)) {
-      const rest = path.slice((layer.path ?? "").length) || "/";
+    } else if (Array.isArray(nested)) {
+      const match = layer.match(path);
+      if (match === false || match === undefined || match === null) continue;
+      const rest = path.slice(matchedPrefix(layer, match).length) || "/";
       for (const method of allowedMethods(nested, rest)) allowed.add(method);
     }
   }

@@ -4,14 +4,14 @@ import request from "supertest";
 import { GatewayError } from "../../src/errors";
 import { createVerifier } from "../../src/auth/verifier";
 import { MemoryRevocationStore } from "../../src/auth/revocation";
-import { ManualClock, mint, protectedApp, testKey, verifierOptions } from "./helpers";
+import { ManualClock, mint, protectedApp, signingKey, verifierOptions } from "../helpers/auth";
 
 const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const OTHER_CHARS = '.=+/ \t%"{}é\u0000';
 
 const valid = mint();
 const other = mint({ payload: { jti: "another-token", scope: "profile/write" } });
-const forged = mint({ key: { ...testKey("fuzz-attacker"), kid: testKey().kid } });
+const forged = mint({ key: { ...signingKey("fuzz-attacker"), kid: signingKey().kid } });
 
 /** One single-character or single-segment change of `token`. */
 const mutation: fc.Arbitrary<(token: string) => string> = fc.oneof(

@@ -7,7 +7,7 @@ import { ConfigError } from "../../src/errors";
 import { EMULATOR_KID, FileKeyStore } from "../../src/auth/keys";
 import { checkJwks, jwksUrl, pullJwks } from "../../src/auth/jwks-pull";
 import { cliFlag, runCommand } from "../../src/cli";
-import { jwksOf, testKey } from "./helpers";
+import { jwksOf, signingKey } from "../helpers/auth";
 
 const POOL = "eu-west-1_Pull1";
 const PATH = `/${POOL}/.well-known/jwks.json`;
@@ -68,7 +68,7 @@ async function pullError(options: Partial<Parameters<typeof pullJwks>[0]> = {}):
 
 describe("pullJwks", () => {
   it("fetches the pool's JWKS, validates it and writes it atomically", async () => {
-    handler = serveJson(jwksOf(testKey("kid-1"), testKey("kid-2")));
+    handler = serveJson(jwksOf(signingKey("kid-1"), signingKey("kid-2")));
     const result = await pullJwks({ poolId: POOL, out, fetch: localFetch });
     expect(requested).toEqual([PATH]);
     expect(result.kids).toEqual(["kid-1", "kid-2"]);
@@ -80,10 +80,14 @@ describe("pullJwks", () => {
   it.each([
     [
       "the emulator's key",
-      jwksOf({ ...testKey(), kid: EMULATOR_KID, jwk: { ...testKey().jwk, kid: EMULATOR_KID } }),
+      jwksOf({
+        ...signingKey(),
+        kid: EMULATOR_KID,
+        jwk: { ...signingKey().jwk, kid: EMULATOR_KID },
+      }),
     ],
     ["an empty key set", { keys: [] }],
-    ["a weak key", jwksOf(testKey("weak", 1024))],
+    ["a weak key", jwksOf(signingKey("weak", 1024))],
     ["something that is not JSON", "<html>"],
   ])("refuses %s and leaves the existing file alone", async (_name, body) => {
     writeFileSync(out, "previous");
@@ -112,28 +116,28 @@ describe("pullJwks", () => {
 
 describe("checkJwks", () => {
   const pin = (...kids: string[]) => {
-    writeFileSync(out, JSON.stringify(jwksOf(...kids.map((kid) => testKey(kid)))));
+    writeFileSync(out, JSON.stringify(jwksOf(...kids.map((kid) => signingKey(kid)))));
   };
   const check = () => checkJwks({ poolId: POOL, file: out, fetch: localFetch });
 
   it("is in sync when the pinned keys are exactly the published ones, and writes nothing", async () => {
     pin("kid-1", "kid-2");
     const before = readFileSync(out, "utf8");
-    handler = serveJson(jwksOf(testKey("kid-2"), testKey("kid-1")));
+    handler = serveJson(jwksOf(signingKey("kid-2"), signingKey("kid-1")));
     expect(await check()).toMatchObject({ inSync: true, missing: [], retired: [], changed: [] });
     expect(readFileSync(out, "utf8")).toBe(before);
   });
 
   it("reports a newly published key, a retired key and a changed key as drift", async () => {
     pin("kid-1", "kid-old");
-    handler = serveJson(jwksOf(testKey("kid-new"), testKey("kid-1")));
+    handler = serveJson(jwksOf(signingKey("kid-new"), signingKey("kid-1")));
     expect(await check()).toMatchObject({
       inSync: false,
       missing: ["kid-new"],
       retired: ["kid-old"],
     });
     handler = serveJson({
-      keys: [{ ...testKey("kid-other").jwk, kid: "kid-1" }, testKey("kid-old").jwk],
+      keys: [{ ...signingKey("kid-other").jwk, kid: "kid-1" }, signingKey("kid-old").jwk],
     });
     expect(await check()).toMatchObject({ inSync: false, changed: ["kid-1"], missing: [] });
   });
@@ -149,17 +153,17 @@ describe("cognito-gateway jwks (the CLI)", () => {
   const pool = ["--pool-id", POOL];
 
   it("check exits 0 in sync, 1 on drift (naming the kid), 2 when it cannot tell", async () => {
-    writeFileSync(out, JSON.stringify(jwksOf(testKey("kid-1"))));
-    handler = serveJson(jwksOf(testKey("kid-1")));
+    writeFileSync(out, JSON.stringify(jwksOf(signingKey("kid-1"))));
+    handler = serveJson(jwksOf(signingKey("kid-1")));
     const args = ["jwks", "check", ...pool, "--file", out];
     expect(await runCommand(args, localFetch)).toMatchObject({ status: 0, stdout: /in sync/ });
-    handler = serveJson(jwksOf(testKey("kid-1"), testKey("kid-2")));
+    handler = serveJson(jwksOf(signingKey("kid-1"), signingKey("kid-2")));
     const drift = await runCommand(args, localFetch);
     expect(drift.status).toBe(1);
     expect(drift.stdout).toMatch(/published, not pinned: kid-2/);
     handler = serveJson({ message: "down" }, 500);
     expect(await runCommand(args, localFetch)).toMatchObject({ status: 2, stderr: /HTTP 500/ });
-    handler = serveJson(jwksOf(testKey("kid-3")));
+    handler = serveJson(jwksOf(signingKey("kid-3")));
     expect(await runCommand(["jwks", "pull", ...pool, `--out=${out}`], localFetch)).toMatchObject({
       status: 0,
       stdout: /kids: kid-3/,

@@ -9,11 +9,11 @@ import {
   StaticKeyStore,
   type KeyStore,
 } from "../../src/auth/keys";
-import { jwksOf, merge, testKey } from "./helpers";
+import { jwksOf, merge, signingKey } from "../helpers/auth";
 
-const primary = testKey("kid-a");
-const secondary = testKey("kid-b");
-const weak = testKey("kid-weak", 1024);
+const primary = signingKey("kid-a");
+const secondary = signingKey("kid-b");
+const weak = signingKey("kid-weak", 1024);
 
 function expectConfigError(run: () => unknown): void {
   let caught: unknown;

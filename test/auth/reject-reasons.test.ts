@@ -12,9 +12,9 @@ import {
   idClaims,
   mint,
   protectedApp,
-  testKey,
+  signingKey,
   verifierOptions,
-} from "./helpers";
+} from "../helpers/auth";
 
 const good = mint();
 const [head = "", body = "", signature = ""] = good.split(".");
@@ -46,7 +46,7 @@ const CASES: readonly Case[] = [
   {
     name: "kid not pinned",
     reason: "unknown_kid",
-    authorization: `Bearer ${mint({ key: testKey("kid-other") })}`,
+    authorization: `Bearer ${mint({ key: signingKey("kid-other") })}`,
   },
   { name: "signature altered", reason: "bad_signature", authorization: `Bearer ${flipped}` },
   {

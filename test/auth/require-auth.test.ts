@@ -19,14 +19,14 @@ import {
   OTHER_CLIENT_ID,
   protectedApp,
   signRaw,
-  testKey,
+  signingKey,
   verifierOptions,
   REVOCATION_CASES,
-} from "./helpers";
+} from "../helpers/auth";
 
 const INVALID = 'Bearer error="invalid_token"';
 const FORBIDDEN = 'Bearer error="insufficient_scope"';
-const attacker = testKey("attacker-key");
+const attacker = signingKey("attacker-key");
 const HEADER = JSON.stringify({ kid: KID, alg: "RS256" });
 const PAYLOAD = JSON.stringify(accessClaims());
 
@@ -58,7 +58,7 @@ function hs256(secret: string | Buffer): string {
 
 /** Each entry builds its token when the test runs (the key server's port is known by then). */
 function attackCorpus(): [string, () => string][] {
-  const pem = testKey().publicKey.export({ format: "pem", type: "spki" }).toString();
+  const pem = signingKey().publicKey.export({ format: "pem", type: "spki" }).toString();
   const valid = mint();
   const sig = valid.slice(valid.lastIndexOf(".") + 1);
   const urlHeaders = () => ({

@@ -6,7 +6,7 @@ import {
   sessionStart,
   type RevocationEntry,
 } from "../../src/auth/revocation";
-import { ManualClock, NOW_SEC } from "./helpers";
+import { ManualClock, NOW_SEC } from "../helpers/auth";
 
 const SUB = "user-1";
 

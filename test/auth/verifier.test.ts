@@ -20,12 +20,12 @@ import {
   POOL_ID,
   signRaw,
   signSegments,
-  testKey,
+  signingKey,
   verifierOptions,
   REVOCATION_CASES,
-} from "./helpers";
+} from "../helpers/auth";
 
-const attacker = testKey("attacker-key");
+const attacker = signingKey("attacker-key");
 const HEADER = JSON.stringify({ kid: KID, alg: "RS256" });
 const PAYLOAD = JSON.stringify(accessClaims());
 
@@ -212,7 +212,7 @@ function flipFirst(segment: string): string {
 }
 
 function hs256WithPublicKey(): string {
-  const pem = testKey().publicKey.export({ format: "pem", type: "spki" });
+  const pem = signingKey().publicKey.export({ format: "pem", type: "spki" });
   const input = `${b64url(JSON.stringify({ kid: KID, alg: "HS256" }))}.${b64url(PAYLOAD)}`;
   return `${input}.${crypto.createHmac("sha256", pem).update(input).digest("base64url")}`;
 }
@@ -246,7 +246,7 @@ describe("each check, failing alone", () => {
   });
 
   it("refuses a kid over 128 characters before any key lookup", async () => {
-    const pinned = testKey().publicKey;
+    const pinned = signingKey().publicKey;
     const get = jest.fn(() => pinned); // a store that would vouch for any kid
     const verifier = createVerifier(verifierOptions({ keys: { get, kids: [], version: 1 } }));
     expect(await outcome(verifier, mint({ header: { kid: "k".repeat(128) } }))).toBe("accepted");
@@ -294,7 +294,7 @@ describe("each check, failing alone", () => {
   it("ignores jku, x5u, jwk and x5c in the header (keys come only from the store)", async () => {
     const verifier = createVerifier(verifierOptions());
     const urls = { jku: "http://127.0.0.1:1/k", x5u: "http://127.0.0.1:1/c", x5c: ["AAAA"] };
-    const honest = mint({ header: { ...urls, jwk: testKey().jwk } });
+    const honest = mint({ header: { ...urls, jwk: signingKey().jwk } });
     expect(await outcome(verifier, honest)).toBe("accepted");
     const forged = mint({ key: { ...attacker, kid: KID }, header: { ...urls, jwk: attacker.jwk } });
     expect(await outcome(verifier, forged)).toBe("invalid_token");
@@ -533,7 +533,7 @@ describe("verified-token cache", () => {
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), "verifier-test-"));
       path = join(dir, "jwks.json");
-      writeFileSync(path, JSON.stringify({ keys: [testKey().jwk] }));
+      writeFileSync(path, JSON.stringify({ keys: [signingKey().jwk] }));
     });
     afterEach(() => {
       rmSync(dir, { recursive: true, force: true });
@@ -547,7 +547,7 @@ describe("verified-token cache", () => {
       keys.reload(); // same keys, new version: verified again
       expect(await outcome(verifier, token)).toBe("accepted");
       expect(verifySpy).toHaveBeenCalledTimes(2);
-      writeFileSync(path, JSON.stringify({ keys: [testKey("kid-rotated").jwk] }));
+      writeFileSync(path, JSON.stringify({ keys: [signingKey("kid-rotated").jwk] }));
       keys.reload(); // the token's key is no longer pinned
       expect(await outcome(verifier, token)).toBe("invalid_token");
       expect(verifier.cacheStats().entries).toBe(0);
@@ -607,7 +607,7 @@ describe("verified-token cache", () => {
 });
 
 describe("options", () => {
-  const keys = new StaticKeyStore({ keys: [testKey().jwk] });
+  const keys = new StaticKeyStore({ keys: [signingKey().jwk] });
   const base: VerifierOptions = {
     userPoolId: POOL_ID,
     clientId: CLIENT_ID,

@@ -7,7 +7,7 @@
  * Replayed cookies are sent over HTTP exactly as a browser that kept them would send them.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { send } from "../../scripts/local-gateway";
+import { send } from "../../tools/lib/http";
 import {
   eventually,
   launchChromium,

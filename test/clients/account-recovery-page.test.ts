@@ -6,7 +6,8 @@
  * the tokens of a sign-in made beforehand are checked over HTTP.
  */
 import type { Browser, Page } from "playwright-core";
-import { createAccount, send } from "../../scripts/local-gateway";
+import { createAccount } from "../../tools/lib/gateways";
+import { send } from "../../tools/lib/http";
 import { eventually, launchChromium, press, shot, watch } from "../helpers/browser";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
 

@@ -5,7 +5,8 @@
  * signed in before still gets in (the back-off itself is replayed in test/hardening/lockout).
  */
 import type { Browser, Page } from "playwright-core";
-import { createAccount, send } from "../../scripts/local-gateway";
+import { createAccount } from "../../tools/lib/gateways";
+import { send } from "../../tools/lib/http";
 import { launchChromium } from "../helpers/browser";
 import { startTestGateway } from "../helpers/gateway";
 

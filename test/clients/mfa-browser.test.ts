@@ -8,7 +8,7 @@
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, press, shot, watch } from "../helpers/browser";
 import { startTestGateway } from "../helpers/gateway";
-import { LOCAL_PASSWORD, confirmedAccount, totpCode, uniqueEmail } from "../helpers/local-client";
+import { LOCAL_PASSWORD, confirmedAccount, totpCode, uniqueEmail } from "../helpers/local";
 
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 

@@ -19,7 +19,7 @@ import {
 } from "../../src/http/password-policy";
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, resendBody } from "../../src/http/schemas";
 import { startTestGateway } from "../helpers/gateway";
-import { totpCode } from "../helpers/local-client";
+import { totpCode } from "../helpers/local";
 import { CookieJar } from "../helpers/session";
 
 const ROOT = path.join(__dirname, "..", "..");

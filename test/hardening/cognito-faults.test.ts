@@ -7,13 +7,13 @@
 import { performance } from "node:perf_hooks";
 import request from "supertest";
 import { READINESS_CACHE_MS } from "../../src/routes/health";
-import { mint } from "../auth/helpers";
+import { mint } from "../helpers/auth";
 import {
   UPSTREAM_DETAIL,
   startFakeCognito,
   type FakeCognito,
   type FakeCognitoMode,
-} from "../helpers/fake-cognito";
+} from "../../tools/lib/fake-cognito";
 import { mockedGateway } from "../helpers/mocked-gateway";
 
 const TIMEOUT_MS = 300;

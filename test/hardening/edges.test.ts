@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { BODY_LIMIT_BYTES } from "../../src/http/body";
-import { mint } from "../auth/helpers";
+import { mint } from "../helpers/auth";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const ORIGIN = "https://app.example";

@@ -6,7 +6,7 @@
 import { MemoryStore, type Store } from "express-rate-limit";
 import request from "supertest";
 import { createResponseFloor } from "../../src/http/floor";
-import { ManualClock } from "../auth/helpers";
+import { ManualClock } from "../helpers/auth";
 import { mockedGateway } from "../helpers/mocked-gateway";
 
 function recordingFloor(floorMs: number, jitterMs: number) {

@@ -11,7 +11,7 @@ import request from "supertest";
 import * as jws from "../../src/auth/jws";
 import { secretHash } from "../../src/cognito/secret-hash";
 import { BODY_LIMIT_BYTES } from "../../src/http/body";
-import { CLIENT_ID, mint } from "../auth/helpers";
+import { CLIENT_ID, mint } from "../helpers/auth";
 import { CLIENT_SECRET, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const PASSWORD = "Corr3ct-Horse!";

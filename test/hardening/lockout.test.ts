@@ -20,7 +20,7 @@ import request from "supertest";
 import type { App } from "supertest/types";
 import type { LockoutOptions } from "../../src/http/lockout-options";
 import type { GatewayOptions, RateLimitOptions } from "../../src/options";
-import { mint } from "../auth/helpers";
+import { mint } from "../helpers/auth";
 import { challengeOutput } from "../helpers/challenges";
 import { authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 import { CSRF, SESSION_SECRET } from "../helpers/session";

@@ -11,7 +11,7 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
-import { createAccount } from "../../scripts/local-gateway";
+import { createAccount } from "../../tools/lib/gateways";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOTS = path.join(__dirname, "..", "..", "artifacts", "screenshots");

@@ -1,11 +1,13 @@
 import { createLogger } from "../../src/logger";
 import type { RunningGateway } from "../../src/standalone";
-import { startTempGateway } from "../../scripts/local-gateway";
+import { startTempGateway } from "../../tools/lib/gateways";
 import { LogCapture } from "./mocked-gateway";
 
 /** A full local-mode gateway for integration tests. */
 export interface TestGateway {
   url: string;
+  /** Lifecycle base URL (`url` + the base path). */
+  auth: string;
   running: RunningGateway;
   latestCode(email: string): string | undefined;
   /** Everything logged so far. */
@@ -32,6 +34,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   );
   return {
     url: gateway.url,
+    auth: gateway.auth,
     running: gateway.running,
     latestCode: (email) => gateway.running.local?.latestCode(email),
     logs: () => capture.text(),

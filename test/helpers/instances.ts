@@ -13,7 +13,7 @@ import { EMULATOR_PUBLIC_JWK } from "../../src/local/tokens";
 import type { LocalCognito } from "../../src/local/emulator";
 import { createLogger } from "../../src/logger";
 import type { GatewayOptions } from "../../src/options";
-import type { Target } from "../../scripts/local-gateway";
+import type { Target } from "../../tools/lib/http";
 import { LogCapture } from "./mocked-gateway";
 
 /** One more instance. */

@@ -6,9 +6,9 @@ import { createApp, type AppOptions } from "../../src/app";
 import { createGateway } from "../../src/gateway";
 import { createLogger } from "../../src/logger";
 import type { GatewayOptions } from "../../src/options";
-import { CLIENT_ID, ManualClock, POOL_ID, jwksOf, mint, testKey } from "../auth/helpers";
+import { CLIENT_ID, CLIENT_SECRET, ManualClock, POOL_ID, jwksOf, mint, signingKey } from "./auth";
 
-export const CLIENT_SECRET = "c3ecr3t-Cl1ent-S3cret";
+export { CLIENT_SECRET };
 
 /** Collects every log line, to assert what was (and was not) written. */
 export class LogCapture extends Writable {
@@ -42,7 +42,7 @@ export function mockedGateway(
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     cognitoClient: client,
-    keys: new StaticKeyStore(jwksOf(testKey())),
+    keys: new StaticKeyStore(jwksOf(signingKey())),
     responseFloorMs: 0,
     responseJitterMs: 0,
     rateLimit: false,

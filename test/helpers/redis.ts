@@ -1,2 +1,3 @@
 /** The test's redis-server: the same launcher `npm run bench` uses. */
-export { freePort, startRedis, type TestRedis } from "../../scripts/redis-server";
+export { startRedis, type TestRedis } from "../../tools/lib/redis";
+export { freePort } from "../../tools/lib/http";

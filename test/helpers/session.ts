@@ -8,7 +8,7 @@ import { parseSetCookie, type SetCookie } from "cookie";
 import type { Response } from "supertest";
 import type { GatewayOptions } from "../../src/options";
 import type { SessionOptions } from "../../src/session/options";
-import { idClaims, mint, type MintOptions } from "../auth/helpers";
+import { idClaims, mint, type MintOptions } from "./auth";
 import { mockedGateway } from "./mocked-gateway";
 
 /** A sealing secret for tests (≥ 32 characters). */

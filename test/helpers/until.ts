@@ -1,3 +1,5 @@
+import { waitUntil } from "../../tools/lib/processes";
+
 /**
  * Waits until `check` holds, polling every 10 ms; fails the test after `timeoutMs`. For
  * behaviour that is eventually true across processes or connections (a push arriving, a
@@ -7,10 +9,5 @@ export async function until(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 3000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${String(timeoutMs)} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitUntil(check, { timeoutMs, everyMs: 10 });
 }

@@ -11,7 +11,8 @@ import { createVerifier } from "../../src/auth/verifier";
 import { CognitoAdapter } from "../../src/cognito/adapter";
 import { secretHash } from "../../src/cognito/secret-hash";
 import { configOf } from "../../src/gateway";
-import { createAccount, send, type Answer, type Target } from "../../scripts/local-gateway";
+import { createAccount } from "../../tools/lib/gateways";
+import { send, type Answer, type Target } from "../../tools/lib/http";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
 
 const PASSWORD = "Sup3r-secret!";

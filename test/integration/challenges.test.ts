@@ -14,7 +14,7 @@ import {
   confirmedAccount,
   totpCode,
   uniqueEmail,
-} from "../helpers/local-client";
+} from "../helpers/local";
 
 const gateways: TestGateway[] = [];
 async function gateway(env: Record<string, string> = {}) {

@@ -3,8 +3,8 @@
  * (`npm run local:cognito`), three gateway instances (LOCAL_COGNITO_URL, REDIS_URL) and HAProxy
  * round-robin, all real processes on loopback (what `npm run demo:cluster` starts).
  */
-import { startCluster, type Cluster } from "../../scripts/cluster";
-import { send, type Target } from "../../scripts/local-gateway";
+import { startCluster, type Cluster } from "../../tools/lib/cluster";
+import { send, type Target } from "../../tools/lib/http";
 
 jest.setTimeout(180_000);
 

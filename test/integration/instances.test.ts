@@ -3,7 +3,8 @@
  * standalone server started with REDIS_URL (it also runs the emulator); B and C are more
  * instances in this process. Then the faults: Redis killed, restarted empty, down at start.
  */
-import { createAccount, send, type Answer, type Target } from "../../scripts/local-gateway";
+import { createAccount } from "../../tools/lib/gateways";
+import { send, type Answer, type Target } from "../../tools/lib/http";
 import type { LocalCognito } from "../../src/local/emulator";
 import type { RateLimitOptions } from "../../src/options";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";

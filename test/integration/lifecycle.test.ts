@@ -4,6 +4,7 @@
  * refused.
  */
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { clientOf } from "../helpers/local";
 
 const PASSWORD = "Sup3r-secret!";
 let gw: TestGateway;
@@ -15,23 +16,8 @@ afterAll(async () => {
   await gw.close();
 });
 
-async function call(path: string, body?: object, token?: string) {
-  const res = await fetch(gw.url + path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: {
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    text,
-    json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    headers: res.headers,
-  };
-}
+/** POSTs (with a body) or GETs (without) a path, with an optional bearer token. */
+const call = (path: string, body?: object, token?: string) => clientOf(gw)(path, body, token);
 
 const unique = (tag: string) =>
   `${tag}.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
@@ -75,7 +61,7 @@ describe("lifecycle against the embedded emulator", () => {
     for (const token of [accessToken, newAccess]) {
       const after = await call("/auth/me", undefined, token);
       expect(after.status).toBe(401);
-      expect(after.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      expect(after.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
     }
     const again = await call("/auth/refresh", { refreshToken, username });
     expect(again.status).toBe(401);

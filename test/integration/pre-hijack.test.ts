@@ -17,7 +17,7 @@ import {
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
-import { accessClaims, mint } from "../auth/helpers";
+import { accessClaims, mint } from "../helpers/auth";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 import { configOf } from "../../src/gateway";

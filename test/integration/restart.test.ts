@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../scripts/bench-lib";
-import { startGatewayProcess, type ClusterInstance } from "../../scripts/cluster";
-import { createAccount, send, type Target } from "../../scripts/local-gateway";
+import { startGatewayProcess, type ClusterInstance } from "../../tools/lib/cluster";
+import { createAccount } from "../../tools/lib/gateways";
+import { freePort, send, type Target } from "../../tools/lib/http";
 import { JOURNAL_FILE } from "../../src/stores/revocation-journal";
 
 jest.setTimeout(120_000);

@@ -3,7 +3,7 @@
  * configuration, plain-http loopback cookies, a generated sealing secret): register → confirm →
  * session login → session → refresh → logout, then the old cookies are refused everywhere.
  */
-import { createAccount } from "../../scripts/local-gateway";
+import { createAccount } from "../../tools/lib/gateways";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
 import { CookieJar } from "../helpers/session";
 

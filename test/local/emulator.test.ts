@@ -23,7 +23,7 @@ import {
   tempDataDir,
   uniqueEmail,
   verifiesAgainstRootJwks,
-} from "./support";
+} from "../helpers/local";
 
 const PASSWORD = "Corr3ct-Horse!";
 

@@ -5,7 +5,7 @@ import {
   assertNoEmulatorKeyOutsideLocal,
   assertPinnedEmulatorKeyCurrent,
 } from "../../src/local/guard";
-import { rootJwks } from "./support";
+import { rootJwks } from "../helpers/local";
 
 describe("assertNoEmulatorKeyOutsideLocal", () => {
   const realKid = "abcd1234realkid=";

@@ -1,13 +1,14 @@
 /** LOCAL_COGNITO_URL: gateways sharing one emulator, its link file and its link routes. */
 import { closeSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, startChild, childEnv, sleep } from "../../scripts/bench-lib";
-import { send, startTempGateway } from "../../scripts/local-gateway";
+import { startTempGateway } from "../../tools/lib/gateways";
+import { freePort, send } from "../../tools/lib/http";
+import { childEnv, sleep, startChild } from "../../tools/lib/processes";
 import { ConfigError } from "../../src/errors";
 import { configOf } from "../../src/gateway";
 import { type LocalCognito, startLocalCognito } from "../../src/local/emulator";
 import { connectLocalCognito, linkFilePath, writeLinkFile } from "../../src/local/link";
-import { capturingLogger, removeDir, tempDataDir, uniqueEmail } from "./support";
+import { capturingLogger, removeDir, tempDataDir, uniqueEmail } from "../helpers/local";
 
 const LINK_TOKEN = "test-link-token-0123456789abcdef";
 

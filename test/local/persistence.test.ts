@@ -14,7 +14,7 @@ import {
   sdkClient,
   tempDataDir,
   uniqueEmail,
-} from "./support";
+} from "../helpers/local";
 
 const PASSWORD = "Corr3ct-Horse!";
 

@@ -10,7 +10,7 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { mint, NOW_SEC } from "../auth/helpers";
+import { mint, NOW_SEC } from "../helpers/auth";
 import { authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const EMAIL = "Audit.Person@Example.com";

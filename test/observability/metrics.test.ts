@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { startGateway, type RunningGateway } from "../../src/standalone";
-import { CLIENT_ID, POOL_ID, jwksOf, mint, testKey } from "../auth/helpers";
-import { startFakeCognito, type FakeCognito } from "../helpers/fake-cognito";
+import { CLIENT_ID, POOL_ID, jwksOf, mint, signingKey } from "../helpers/auth";
+import { startFakeCognito, type FakeCognito } from "../../tools/lib/fake-cognito";
 import { configError } from "../helpers/config-error";
 
 const EMAIL = "metrics.probe.person@example.com";
@@ -35,7 +35,7 @@ beforeAll(async () => {
   fake = await startFakeCognito("normal"); // refuses every call as NotAuthorizedException
   const dir = mkdtempSync(join(tmpdir(), "metrics-"));
   const jwksPath = join(dir, "jwks.json");
-  writeFileSync(jwksPath, JSON.stringify(jwksOf(testKey())));
+  writeFileSync(jwksPath, JSON.stringify(jwksOf(signingKey())));
   const config = loadConfig({
     COGNITO_USER_POOL_ID: POOL_ID,
     COGNITO_CLIENT_ID: CLIENT_ID,

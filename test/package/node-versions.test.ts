@@ -8,8 +8,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { send } from "../../scripts/local-gateway";
-import { CLIENT_ID, POOL_ID, accessClaims, jwksOf, mint, testKey } from "../auth/helpers";
+import { send } from "../../tools/lib/http";
+import { CLIENT_ID, POOL_ID, accessClaims, jwksOf, mint, signingKey } from "../helpers/auth";
 import { CONSUMER_FILES } from "./files";
 import {
   consumerProject,
@@ -28,7 +28,7 @@ let project: string;
 beforeAll(async () => {
   const tarball = await packedTarball();
   project = await consumerProject(tarball, CONSUMER_FILES);
-  writeFileSync(join(project, "jwks.json"), JSON.stringify(jwksOf(testKey())));
+  writeFileSync(join(project, "jwks.json"), JSON.stringify(jwksOf(signingKey())));
   for (const major of VERSIONS) binaries.set(major, await nodeBinary(major));
   // The repository's compiled server (what `npm start` runs): the fast JavaScript build.
   await sh(process.execPath, ["scripts/build.mjs"], { cwd: ROOT });

@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLIENT_ID, POOL_ID, accessClaims, jwksOf, mint, testKey } from "../auth/helpers";
+import { CLIENT_ID, POOL_ID, accessClaims, jwksOf, mint, signingKey } from "../helpers/auth";
 import { CONSUMER_FILES } from "./files";
 import { consumerProject, packedTarball, ROOT, sh, startUntil } from "../helpers/package";
 
@@ -19,7 +19,7 @@ let project: string;
 beforeAll(async () => {
   tarball = await packedTarball();
   project = await consumerProject(tarball, CONSUMER_FILES);
-  writeFileSync(join(project, "jwks.json"), JSON.stringify(jwksOf(testKey())));
+  writeFileSync(join(project, "jwks.json"), JSON.stringify(jwksOf(signingKey())));
 }, 900_000);
 
 /** A clean environment: the user's, not this project's test settings. */
@@ -101,7 +101,7 @@ describe("the packed tarball", () => {
       expect(admitted.status).toBe(200);
       expect(await admitted.json()).toEqual({ owner: accessClaims().sub });
       const forged = mint({
-        key: testKey("kid-primary-2048", 2048 + 8), // same kid, another key
+        key: signingKey("kid-primary-2048", 2048 + 8), // same kid, another key
         claims: accessClaims({ iat: now, auth_time: now, exp: now + 600 }),
       });
       expect((await fetch(url, { headers: { authorization: `Bearer ${forged}` } })).status).toBe(

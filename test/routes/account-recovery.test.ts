@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
-import { CLIENT_ID, NOW_SEC, POOL_ID, accessClaims, mint } from "../auth/helpers";
+import { CLIENT_ID, NOW_SEC, POOL_ID, accessClaims, mint } from "../helpers/auth";
 import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const EMAIL = "Person@Example.com ";

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
-import { CLIENT_ID, POOL_ID } from "../auth/helpers";
+import { CLIENT_ID, POOL_ID } from "../helpers/auth";
 import {
   CHALLENGE_EMAIL,
   INTERNAL_USERNAME,

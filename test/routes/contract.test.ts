@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
-import { CLIENT_ID, accessClaims } from "../auth/helpers";
+import { CLIENT_ID, accessClaims } from "../helpers/auth";
 import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const EMAIL = "Person@Example.com ";

@@ -19,7 +19,7 @@ import request from "supertest";
 import { COGNITO_ERROR_KINDS } from "../../src/cognito/errors";
 import { ROUTE_OUTCOMES, type LifecycleRoute } from "../../src/routes/outcomes";
 import { STATUS_BY_CODE } from "../../src/errors";
-import { mint } from "../auth/helpers";
+import { mint } from "../helpers/auth";
 import { authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 import { challengeSession } from "../helpers/challenges";
 

@@ -14,7 +14,7 @@ import {
 import request from "supertest";
 import { createGateway } from "../../src/gateway";
 import { secretHash } from "../../src/cognito/secret-hash";
-import { CLIENT_ID, POOL_ID, accessClaims, mint } from "../auth/helpers";
+import { CLIENT_ID, POOL_ID, accessClaims, mint } from "../helpers/auth";
 import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 import { configError } from "../helpers/config-error";
 

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
-import { CLIENT_ID, idClaims, mint } from "../auth/helpers";
+import { CLIENT_ID, idClaims, mint } from "../helpers/auth";
 import { CHALLENGE_EMAIL, INTERNAL_USERNAME, challengeSession } from "../helpers/challenges";
 import { startTestGateway, type TestGateway } from "../helpers/gateway";
 import { CookieJar, CSRF, cookieHeader, sessionGateway, setCookies } from "../helpers/session";
@@ -23,7 +23,7 @@ import {
   confirmedAccount,
   totpCode,
   uniqueEmail,
-} from "../helpers/local-client";
+} from "../helpers/local";
 
 const SESSION = "__Host-cg-session";
 const REFRESH = "__Secure-cg-refresh";

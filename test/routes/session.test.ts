@@ -4,7 +4,7 @@ import {
   RevokeTokenCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
-import { CLIENT_ID, accessClaims, idClaims, mint } from "../auth/helpers";
+import { CLIENT_ID, accessClaims, idClaims, mint } from "../helpers/auth";
 import { CLIENT_SECRET, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 describe("GET /auth/me", () => {

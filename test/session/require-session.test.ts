@@ -6,7 +6,7 @@ import { GlobalSignOutCommand } from "@aws-sdk/client-cognito-identity-provider"
 import express from "express";
 import request from "supertest";
 import { createErrorHandler } from "../../src/http/error-handler";
-import { mint } from "../auth/helpers";
+import { mint } from "../helpers/auth";
 import { CSRF, cookieHeader, sessionGateway } from "../helpers/session";
 import { configOf } from "../../src/gateway";
 

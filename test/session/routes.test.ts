@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { MemoryStateStore } from "../../src/stores/state";
-import { accessClaims, idClaims, mint } from "../auth/helpers";
+import { accessClaims, idClaims, mint } from "../helpers/auth";
 import { cognitoError } from "../helpers/mocked-gateway";
 import {
   CSRF,

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import request from "supertest";
 import { createErrorHandler } from "../../src/http/error-handler";
 import { createSealer } from "../../src/session/seal";
-import { ManualClock } from "../auth/helpers";
+import { ManualClock } from "../helpers/auth";
 import { CSRF, SESSION_SECRET, cookieHeader, sessionGateway, setCookies } from "../helpers/session";
 import { configOf } from "../../src/gateway";
 

@@ -1,10 +1,19 @@
 /**
- * The timing audit's statistics: the two-sample Kolmogorov–Smirnov statistic (ties included),
- * the asymptotic Kolmogorov distribution, and their agreement with SciPy's `ks_2samp`
- * (method="asymp", which applies the same Stephens correction).
+ * The statistics of the bench, soak and timing audit: median, nearest-rank percentiles, paired
+ * ratios, and the two-sample Kolmogorov–Smirnov statistic (ties included) with the asymptotic
+ * Kolmogorov distribution, checked against SciPy's `ks_2samp` (method="asymp", which applies
+ * the same Stephens correction).
  */
 import fc from "fast-check";
-import { kolmogorovQ, ksStatistic, ksTwoSample, median } from "../../scripts/stats";
+import {
+  kolmogorovQ,
+  ksStatistic,
+  ksTwoSample,
+  median,
+  pairedMedian,
+  percentile,
+  ratio,
+} from "../../tools/lib/stats";
 
 // 40 and 60 draws of N(0,1) and N(0.5,1) (NumPy, seed 1, rounded to 3 places).
 const X = [
@@ -85,10 +94,35 @@ describe("ksTwoSample", () => {
   });
 });
 
-describe("median", () => {
-  it("takes the middle value, or the mean of the two middle ones", () => {
+describe("median, percentiles and ratios", () => {
+  it("median of odd and even samples, NaN when empty", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(() => median([])).toThrow(RangeError);
+    expect(median([])).toBeNaN();
+  });
+
+  it("nearest-rank percentiles", () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile(values, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it("ratio refuses a missing or zero baseline", () => {
+    expect(ratio(3, 4)).toBe(0.75);
+    expect(ratio(3, 0)).toBeNaN();
+    expect(ratio(NaN, 4)).toBeNaN();
+  });
+
+  it("pairs each round with its own baseline before taking the median", () => {
+    // The machine slows down over the rounds; same-round ratios stay at 0.9.
+    const open = [1000, 800, 600];
+    const route = [900, 720, 540];
+    expect(pairedMedian(route, open, ratio)).toBeCloseTo(0.9, 10);
+    // One disturbed round does not move it.
+    expect(pairedMedian([900, 100, 540], open, ratio)).toBeCloseTo(0.9, 10);
+    expect(pairedMedian([5, 7], [2, 3], (v, base) => v - base)).toBe(3.5);
   });
 });

@@ -1,9 +1,18 @@
+/**
+ * Helpers of the tests against local mode: temporary data folders, a capturing logger, the
+ * real SDK client against the emulator, JWT decoding and the pinned jwks.json, and a small
+ * JSON client and account steps for a test gateway.
+ */
 import { createHmac, createPublicKey, verify, type JsonWebKey } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { createLogger, type Logger } from "../../src/logger";
+import { send, type Target } from "../../tools/lib/http";
+import { createAccount } from "../../tools/lib/gateways";
+import { generate } from "cognito-local/lib/services/totp";
+import { LogCapture } from "./mocked-gateway";
 import type { LocalCognito } from "../../src/local/emulator";
 
 /** A fresh data directory under the OS temp dir; removed by {@link removeDir}. */
@@ -15,13 +24,13 @@ export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Our logger, writing JSON lines into an array instead of stdout. */
+/** Our logger, writing JSON lines into a {@link LogCapture} instead of stdout. */
 export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
-  const raw: string[] = [];
-  const logger = createLogger({ level: "info", destination: { write: (line) => raw.push(line) } });
+  const capture = new LogCapture();
+  const logger = createLogger({ level: "info", destination: capture });
   return {
     logger,
-    lines: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines: () => capture.lines.map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
 
@@ -46,7 +55,8 @@ let counter = 0;
 /** A unique address per call, so tests sharing one emulator never collide. */
 export function uniqueEmail(label: string): string {
   counter += 1;
-  return `${label}-${String(counter)}-${String(Date.now())}@example.com`;
+  const nonce = Math.random().toString(36).slice(2, 8);
+  return `${label}-${String(counter)}-${String(Date.now())}-${nonce}@example.com`;
 }
 
 export interface DecodedJwt {
@@ -91,4 +101,36 @@ export async function errorName(call: () => Promise<unknown>): Promise<string> {
   } catch (err: unknown) {
     return err instanceof Error ? err.name : "non-error";
   }
+}
+
+export const LOCAL_PASSWORD = "Sup3r-secret!";
+
+export interface Reply {
+  status: number;
+  json: Record<string, unknown>;
+  text: string;
+  /** Response headers, names in lower case. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** POSTs (with a body) or GETs (without) a path of the gateway, with an optional bearer token. */
+export function clientOf(gw: Target) {
+  return async function request(path: string, body?: object, token?: string): Promise<Reply> {
+    const answer = await send(gw.url + path, {
+      json: body,
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
+    const json = answer.text ? (JSON.parse(answer.text) as Reply["json"]) : {};
+    return { status: answer.status, text: answer.text, json, headers: answer.headers };
+  };
+}
+
+/** Registers and confirms an account through the gateway (code from the emulator). */
+export async function confirmedAccount(gw: Target, email: string): Promise<void> {
+  await createAccount(gw, email, LOCAL_PASSWORD);
+}
+
+/** The current code of an authenticator app holding `secret` (RFC 6238, 30 s, 6 digits). */
+export function totpCode(secret: string): string {
+  return generate(secret);
 }

@@ -1,61 +1,47 @@
 /**
- * Shared helpers of the auth tests: RSA keys generated here, tokens minted by hand (so any
- * header or payload, even malformed, can be signed), a movable clock and a small Express app.
+ * Signing keys and Cognito-shaped tokens, minted by hand so any header or payload (even
+ * malformed) can be signed: for the tests (a fixed "now", overrides per claim) and the bench
+ * (many distinct tokens issued now). One pool, one app client, one key id throughout.
  */
-import type { MemoryRevocationStore } from "../../src/auth/revocation";
 import { generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from "node:crypto";
-import express, { type ErrorRequestHandler } from "express";
-import type { Clock } from "../../src/clock";
-import { isGatewayError } from "../../src/errors";
-import { requireAuth, type RequireAuthOptions } from "../../src/auth/require-auth";
-import { StaticKeyStore } from "../../src/auth/keys";
-import type { VerifierOptions } from "../../src/auth/verifier";
 
 export const POOL_ID = "eu-west-1_TestPool1";
 export const ISSUER = `https://cognito-idp.eu-west-1.amazonaws.com/${POOL_ID}`;
 export const CLIENT_ID = "7testclient0example0id1";
+export const CLIENT_SECRET = "c3ecr3t-Cl1ent-S3cret";
 export const OTHER_CLIENT_ID = "4otherclient0example0id";
 export const KID = "kid-primary-2048";
 /** Fixed "now" of the tests, in milliseconds (2023-11-14). */
 export const NOW_MS = 1_700_000_000_000;
 export const NOW_SEC = NOW_MS / 1000;
 
-export interface TestKey {
+/** An RSA key pair and its public JWK as Cognito publishes it. */
+export interface SigningKey {
   readonly kid: string;
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
-  /** Public JWK as Cognito publishes it. */
   readonly jwk: JsonWebKey;
+  /** `{ keys: [jwk] }`: a JWKS with just this key. */
+  readonly jwks: { keys: JsonWebKey[] };
 }
 
-const keyCache = new Map<string, TestKey>();
+const keyCache = new Map<string, SigningKey>();
 
-/** An RSA key pair for `kid`, generated once per test file. */
-export function testKey(kid = KID, modulusLength = 2048): TestKey {
+/** An RSA key pair for `kid`, generated once per process (RSA generation is slow). */
+export function signingKey(kid = KID, modulusLength = 2048): SigningKey {
   const cacheKey = `${kid}/${modulusLength}`;
   const cached = keyCache.get(cacheKey);
   if (cached) return cached;
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength });
   const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
-  const key = { kid, privateKey, publicKey, jwk };
+  const key = { kid, privateKey, publicKey, jwk, jwks: { keys: [jwk] } };
   keyCache.set(cacheKey, key);
   return key;
 }
 
-export function jwksOf(...keys: TestKey[]): { keys: JsonWebKey[] } {
+/** A JWKS holding copies of the keys' public JWKs. */
+export function jwksOf(...keys: SigningKey[]): { keys: JsonWebKey[] } {
   return { keys: keys.map((k) => ({ ...k.jwk })) };
-}
-
-/** A clock the test moves by hand. */
-export class ManualClock implements Clock {
-  constructor(public ms: number = NOW_MS) {}
-  now(): number {
-    return this.ms;
-  }
-  /** Moves to `sec` seconds since the epoch. */
-  setSeconds(sec: number): void {
-    this.ms = sec * 1000;
-  }
 }
 
 export function b64url(input: string | Buffer): string {
@@ -66,7 +52,7 @@ export function b64url(input: string | Buffer): string {
 export function signRaw(
   headerJson: string,
   payloadJson: string,
-  privateKey: KeyObject = testKey().privateKey,
+  privateKey: KeyObject = signingKey().privateKey,
 ): string {
   return signSegments(b64url(headerJson), b64url(payloadJson), privateKey);
 }
@@ -78,7 +64,7 @@ export function signRaw(
 export function signSegments(
   headerB64: string,
   payloadB64: string,
-  privateKey: KeyObject = testKey().privateKey,
+  privateKey: KeyObject = signingKey().privateKey,
 ): string {
   const input = `${headerB64}.${payloadB64}`;
   return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
@@ -141,68 +127,39 @@ export interface MintOptions {
   payload?: Claims;
   /** Whole payload instead of the access-token claims. */
   claims?: Claims;
-  key?: TestKey;
+  key?: SigningKey;
 }
 
-/** A signed token: valid access token by default, with header/payload overrides. */
+/** A signed token: valid access token at {@link NOW_SEC} by default, with overrides. */
 export function mint(options: MintOptions = {}): string {
-  const key = options.key ?? testKey();
+  const key = options.key ?? signingKey();
   const header = merge({ kid: key.kid, alg: "RS256" }, options.header);
   const payload = merge(options.claims ?? accessClaims(), options.payload);
   return signRaw(JSON.stringify(header), JSON.stringify(payload), key.privateKey);
 }
 
-/** Verifier options accepting {@link mint}'s default token at {@link NOW_MS}. */
-export function verifierOptions(overrides: Partial<VerifierOptions> = {}): VerifierOptions {
-  return {
-    userPoolId: POOL_ID,
-    clientId: CLIENT_ID,
-    tokenUse: "access",
-    keys: new StaticKeyStore(jwksOf(testKey())),
-    revocations: false,
-    clock: new ManualClock(),
-    ...overrides,
+/**
+ * An access token issued now (the real clock), distinct by `i` (sub, jti, origin_jti, event_id),
+ * valid for `ttlSec`: what the bench sends, about 1 KB as Cognito's are.
+ */
+export function mintAccessToken(key: SigningKey, i: number, ttlSec = 3600, claims?: Claims) {
+  const nowSec = Math.floor(Date.now() / 1000);
+  const n = String(i).padStart(12, "0");
+  const sub = `a1b2c3d4-0000-4000-8000-${n}`;
+  const distinct = {
+    sub,
+    username: sub,
+    origin_jti: `0a1b2c3d-1111-4111-8111-${n}`,
+    event_id: `9f8e7d6c-2222-4222-8222-${n}`,
+    jti: `5e6f7a8b-3333-4333-8333-${n}`,
+    auth_time: nowSec - 60,
+    iat: nowSec - 60,
+    exp: nowSec + ttlSec,
   };
+  return mint({ key, payload: { ...distinct, ...claims } });
 }
 
-/** Maps errors like the gateway's error handler: status and `{error: {code}}`. */
-const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-  if (isGatewayError(err)) {
-    res.status(err.status).json({ error: { code: err.code, message: err.message } });
-    return;
-  }
-  res.status(500).json({ error: { code: "internal_error", message: "Something went wrong." } });
-};
-
-/** `GET /protected` behind {@link requireAuth}, answering the verified `sub`. */
-export function protectedApp(options: RequireAuthOptions): express.Express {
-  const app = express();
-  app.get("/protected", requireAuth(options), (req, res) => {
-    res.json({ sub: req.auth?.sub, frozen: Object.isFrozen(req.auth) });
-  });
-  app.use(errorHandler);
-  return app;
+/** `count` distinct tokens (about 0.45 ms each: RSA signing). */
+export function mintAccessTokens(key: SigningKey, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => mintAccessToken(key, i));
 }
-
-/** Each way a token can be revoked, applied to a store, for table-driven tests. */
-export const REVOCATION_CASES: readonly (readonly [string, (s: MemoryRevocationStore) => void])[] =
-  [
-    [
-      "jti",
-      (s) => {
-        s.revokeToken(accessClaims().jti as string, NOW_SEC + 3600);
-      },
-    ],
-    [
-      "origin_jti",
-      (s) => {
-        s.revokeToken(accessClaims().origin_jti as string, NOW_SEC + 3600);
-      },
-    ],
-    [
-      "subject cutoff",
-      (s) => {
-        s.revokeSubject(accessClaims().sub as string, NOW_SEC, NOW_SEC + 3600);
-      },
-    ],
-  ];

@@ -4,7 +4,7 @@
  * (`src/local/serve.ts`), N gateway instances (`src/server.ts`, LOCAL_COGNITO_URL) and HAProxy
  * round-robin in front of them. Everything binds 127.0.0.1 on free ports; configuration, data
  * and logs go to a fresh temporary directory, removed on stop. Each process leads its own
- * process group and is stopped with it (see scripts/bench-lib.ts).
+ * process group and is stopped with it (see ./processes).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
@@ -12,10 +12,11 @@ import os from "node:os";
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { linkFilePath } from "../src/local/link";
-import { childEnv, freePort, sleep, startChild, waitFor200, type Child } from "./bench-lib";
+import { linkFilePath } from "../../src/local/link";
+import { freePort, waitFor200 } from "./http";
+import { childEnv, findBinary, startChild, waitUntil, type Child } from "./processes";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(__dirname, "..", "..");
 const START_TIMEOUT_MS = 60_000;
 
 /** Options of {@link startCluster}. */
@@ -56,15 +57,6 @@ export interface Cluster {
   readonly dir: string;
   /** Stops everything it started (HAProxy first, Redis last) and removes the directory. */
   stop(): Promise<void>;
-}
-
-/** Finds a Debian binary even when /usr/sbin is not on PATH. */
-export function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin"];
-  for (const dir of dirs) {
-    if (dir !== "" && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
 }
 
 /** Starts the cluster; on any failure stops what was started and rethrows. */
@@ -273,18 +265,15 @@ function logFile(dir: string, name: string): number {
   return fd;
 }
 
+/** Waits until `ready` holds (a failing check counts as not yet), or `child` exits. */
 async function waitFor(ready: () => Promise<boolean>, child: Child, what: string): Promise<void> {
-  const deadline = performance.now() + START_TIMEOUT_MS;
-  const state = { exited: false };
-  void child.exited.then(() => {
-    state.exited = true;
+  const check = () => ready().catch(() => false);
+  await waitUntil(check, {
+    timeoutMs: START_TIMEOUT_MS,
+    everyMs: 100,
+    child,
+    what: `${what} ready`,
   });
-  while (performance.now() < deadline) {
-    if (state.exited) throw new Error(`${what} exited at start:\n${child.stderrTail()}`);
-    if (await ready().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} was not ready within ${String(START_TIMEOUT_MS)} ms`);
 }
 
 function tcpPing(port: number): Promise<boolean> {
