@@ -30,6 +30,7 @@ import {
   startProduct,
   writeJwks,
   type LoadRun,
+  type RouteBenchOptions,
 } from "./bench-http";
 import {
   BENCH_CLIENT_ID,
@@ -123,20 +124,8 @@ const PAIRS: readonly Pair[] = [
   },
 ];
 
-/** Options of {@link runStackBench}. */
-export interface StackBenchOptions {
-  readonly key: BenchKey;
-  /** Distinct tokens: more than the verifier cache holds, so cycling them always misses. */
-  readonly tokens: readonly string[];
-  readonly reusedToken: string;
-  readonly connections: number;
-  readonly warmupSec: number;
-  readonly durationSec: number;
-  readonly rounds: number;
-  /** Extra node flags for the gateway (e.g. `--cpu-prof`). */
-  readonly nodeFlags?: readonly string[];
-  readonly log: (line: string) => void;
-}
+/** Options of {@link runStackBench}: the same as the route bench's (section 4). */
+export type StackBenchOptions = RouteBenchOptions;
 
 /** One pair's figures: medians over rounds of same-round ratios. */
 export interface StackFigure {
