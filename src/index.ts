@@ -8,7 +8,7 @@
  * ```
  */
 export { createGateway, createAuthRouter, type Gateway, type ProtectOptions } from "./gateway";
-export { createApp, type AppOptions } from "./app";
+export { createApp, type AppOptions, type LocalMfaSetter } from "./app";
 // The contract's JSON error envelope for an app of your own: mount it after your routes.
 export { createErrorHandler } from "./http/error-handler";
 export {
@@ -84,7 +84,12 @@ export {
   type PrometheusMetrics,
   type PrometheusMetricsOptions,
 } from "./observability/metrics";
-export type { ObservabilityOptions, OnReject } from "./observability/options";
+export type {
+  MetricsListener,
+  MetricsListenerOptions,
+  ObservabilityOptions,
+  OnReject,
+} from "./observability/options";
 export { AUDIT_EVENTS, type AuditAccount, type AuditEvent } from "./observability/audit";
 export { REJECT_REASONS, type RejectReason } from "./auth/rejections";
 export type { RejectionReporting } from "./auth/require-auth";
