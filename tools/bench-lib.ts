@@ -3,13 +3,13 @@
  * `tools/lib/` (one implementation each); this file only re-exports, so bench scripts written
  * against it keep compiling. New code imports `tools/lib` directly.
  */
-import { send, type SendInit } from "../tools/lib/http";
+import { send, type SendInit } from "./lib/http";
 
-export { fixed, markdownTable, whole } from "../tools/lib/report";
-export { median, pairedMedian, percentile, ratio } from "../tools/lib/stats";
-export { cpuSeconds, mainThreadCpuSeconds, memoryMb } from "../tools/lib/proc";
-export { freePort, waitFor200, type Answer } from "../tools/lib/http";
-export { startFakeCognito, type FakeCognito } from "../tools/lib/fake-cognito";
+export { fixed, markdownTable, whole } from "./lib/report";
+export { median, pairedMedian, percentile, ratio } from "./lib/stats";
+export { cpuSeconds, mainThreadCpuSeconds, memoryMb } from "./lib/proc";
+export { freePort, waitFor200, type Answer } from "./lib/http";
+export { startFakeCognito, type FakeCognito } from "./lib/fake-cognito";
 export {
   childEnv,
   installChildCleanup,
@@ -17,7 +17,7 @@ export {
   startChild,
   stopAllChildren,
   type Child,
-} from "../tools/lib/processes";
+} from "./lib/processes";
 export {
   CLIENT_ID as BENCH_CLIENT_ID,
   CLIENT_SECRET as BENCH_CLIENT_SECRET,
@@ -27,7 +27,7 @@ export {
   mintAccessTokens,
   signingKey as createBenchKey,
   type SigningKey as BenchKey,
-} from "../tools/lib/tokens";
+} from "./lib/tokens";
 
 /** {@link send}, answering the body as text (what the bench compares and prints). */
 export async function request(

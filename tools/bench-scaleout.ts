@@ -5,11 +5,11 @@
  * the shared emulator: verification and the full standalone app, no Cognito call per request.
  * Both variants alternate within each round, so drift in machine load cancels out in the ratio.
  */
-import { startCluster, type Cluster } from "../tools/lib/cluster";
-import { createAccount } from "../tools/lib/gateways";
-import { send } from "../tools/lib/http";
-import { cpuSeconds } from "../tools/lib/proc";
-import { median } from "../tools/lib/stats";
+import { startCluster, type Cluster } from "./lib/cluster";
+import { createAccount } from "./lib/gateways";
+import { send } from "./lib/http";
+import { cpuSeconds } from "./lib/proc";
+import { median } from "./lib/stats";
 import { load, type LoadRun } from "./bench-http";
 
 /** Options of {@link runScaleOutBench}. */

@@ -15,8 +15,8 @@ import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import { createLogger } from "../src/logger";
-import { createAccount, startTempGateway } from "../tools/lib/gateways";
-import { intFromEnv, send, type Target } from "../tools/lib/http";
+import { createAccount, startTempGateway } from "./lib/gateways";
+import { intFromEnv, send, type Target } from "./lib/http";
 
 const SECONDS = intFromEnv("SOAK_SECONDS", 60, 5, 3600);
 const CONCURRENCY = intFromEnv("SOAK_CONCURRENCY", 16, 1, 256);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the whole performance picture in one run (about 3 minutes).
  *
- *   1. verifiers in process (scripts/bench-verify.ts): raw crypto.verify, aws-jwt-verify, the
+ *   1. verifiers in process (tools/bench-verify.ts): raw crypto.verify, aws-jwt-verify, the
  *      jwk-to-pem + jsonwebtoken sample, ours (miss, hit, rejections);
  *   2. requireAuth over HTTP (autocannon, 50 connections) against an open route and the same
  *      route behind aws-jwt-verify, the sample code and a bare crypto.verify;
@@ -9,7 +9,7 @@
  *   4. RSS of the standalone server under 200 connections;
  *   5. time from `npm start` (local mode) to GET /readyz answering 200;
  *   6-7. scale-out through HAProxy, shared state on Redis;
- *   8. the gateway against the stack a team assembles by hand (scripts/bench-stack.ts).
+ *   8. the gateway against the stack a team assembles by hand (tools/bench-stack.ts).
  *
  * Servers run in child processes (the load generator keeps this process's core). Prints a
  * markdown table and a final `RESULT ...` line, and writes the table to artifacts/bench.md.
@@ -453,7 +453,7 @@ function scaleOutSection(s: ScaleOutResult, plan: Plan): string[] {
     ms(f.p99Ms, 0),
   ];
   return [
-    `### 6. Scale-out through HAProxy (scripts/cluster.ts, as \`npm run demo:cluster\` starts it: redis-server, the shared emulator, ${String(s.instances)} gateway instances, HAProxy round-robin; GET /auth/me with one valid token, autocannon ${String(p.connections)} connections, ${String(p.rounds)} rounds × ${String(p.durationSec)} s per variant, alternating)`,
+    `### 6. Scale-out through HAProxy (tools/lib/cluster.ts, as \`npm run demo:cluster\` starts it: redis-server, the shared emulator, ${String(s.instances)} gateway instances, HAProxy round-robin; GET /auth/me with one valid token, autocannon ${String(p.connections)} connections, ${String(p.rounds)} rounds × ${String(p.durationSec)} s per variant, alternating)`,
     "",
     `Ratio per round: ${s.ratioByRound.map((r) => fixed(r, 2)).join(" / ")}. CPU/req counts every process that served the variant (the instance alone, or HAProxy plus all instances). On ${String(os.availableParallelism())} cores shared with the load generator, HAProxy and the other instances, extra instances cannot add cores: the ratio shows the cost of the balancer hop, not the scale-out a machine with free cores would give.`,
     "",

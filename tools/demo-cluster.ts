@@ -6,9 +6,9 @@
  *   npm run demo:cluster            # three instances
  *   DEMO_INSTANCES=5 npm run demo:cluster
  */
-import { startCluster, type Cluster } from "../tools/lib/cluster";
-import { intFromEnv } from "../tools/lib/http";
-import { stopAllChildren } from "../tools/lib/processes";
+import { startCluster, type Cluster } from "./lib/cluster";
+import { intFromEnv } from "./lib/http";
+import { stopAllChildren } from "./lib/processes";
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);

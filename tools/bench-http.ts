@@ -3,7 +3,7 @@
  * 2-core machine the server has one core and the load generator, in this process, the other):
  *
  * - {@link runRouteBench}: `requireAuth` over HTTP. A small Express app (this file, run as
- *   `node --import tsx scripts/bench-http.ts serve <jwks.json>`) serves an open route, the
+ *   `node --import tsx tools/bench-http.ts serve <jwks.json>`) serves an open route, the
  *   gateway's `requireAuth({tokenUse: "access"})`, and the same route protected by a bare
  *   `crypto.verify`, by aws-jwt-verify and by the usual jwk-to-pem + jsonwebtoken sample.
  * - {@link runProductBench}: the real standalone server (`src/server.ts`, cognito mode) pointed
@@ -216,7 +216,7 @@ export interface RouteBenchResult {
 }
 
 /**
- * Starts `node --import tsx scripts/bench-http.ts <mode> <file>` and waits for the port it
+ * Starts `node --import tsx tools/bench-http.ts <mode> <file>` and waits for the port it
  * reports over IPC (bounded), so no port can be taken between choosing and binding it.
  */
 export async function startIpcChild(
@@ -723,7 +723,7 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
 }
 
 // =============================================================================================
-// The bench server (child process): `node --import tsx scripts/bench-http.ts serve <jwks.json>`
+// The bench server (child process): `node --import tsx tools/bench-http.ts serve <jwks.json>`
 
 interface Locals {
   sub?: string;
@@ -868,7 +868,7 @@ if (require.main === module) {
   const run = mode === "serve" ? serve : mode === "fake" ? serveFake : undefined;
   if (run === undefined || file === undefined) {
     process.stderr.write(
-      "usage: node --import tsx scripts/bench-http.ts serve <jwks.json> | fake <token-file>\n",
+      "usage: node --import tsx tools/bench-http.ts serve <jwks.json> | fake <token-file>\n",
     );
     process.exit(2);
   }

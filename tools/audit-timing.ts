@@ -14,9 +14,9 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { configOf } from "../src/gateway";
-import { createAccount, startTempGateway, type TempGateway } from "../tools/lib/gateways";
-import { intFromEnv, runPool, send } from "../tools/lib/http";
-import { ksTwoSample, median } from "../tools/lib/stats";
+import { createAccount, startTempGateway, type TempGateway } from "./lib/gateways";
+import { intFromEnv, runPool, send } from "./lib/http";
+import { ksTwoSample, median } from "./lib/stats";
 
 const SAMPLES = intFromEnv("AUDIT_SAMPLES", 200, 10, 2000);
 const CONCURRENCY = intFromEnv("AUDIT_CONCURRENCY", 4, 1, 64);

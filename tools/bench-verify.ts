@@ -3,7 +3,7 @@
  * aws-jwt-verify, the usual jwk-to-pem + jsonwebtoken sample, jsonwebtoken with a KeyObject, and
  * this gateway's verifier (miss, hit, rejections).
  *
- *   npx tsx scripts/bench-verify.ts [--duration-ms 2000] [--rounds 3] [--tokens 2000]
+ *   npx tsx tools/bench-verify.ts [--duration-ms 2000] [--rounds 3] [--tokens 2000]
  *
  * After a warm-up, each round gives every case ~2 s in short slices taken in turn (so drift in
  * machine load spreads over all cases alike); the median of the rounds is reported.
@@ -16,7 +16,7 @@ import { MemoryRevocationStore } from "../src/auth/revocation";
 import { StaticKeyStore } from "../src/auth/keys";
 import { GatewayError } from "../src/errors";
 import { createVerifier, type TokenVerifier, type VerifyOutcome } from "../src/auth/verifier";
-import { median } from "../tools/lib/stats";
+import { median } from "./lib/stats";
 import {
   CLIENT_ID,
   ISSUER,
@@ -24,7 +24,7 @@ import {
   mintAccessToken,
   mintAccessTokens,
   signingKey,
-} from "../tools/lib/tokens";
+} from "./lib/tokens";
 
 /** Options of {@link runVerifyBench}. */
 export interface VerifyBenchOptions {

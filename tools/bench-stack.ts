@@ -6,13 +6,13 @@
  *   against the instant fake Cognito), with its per-IP rate limit ON (a limit high enough for the
  *   run): `GET /auth/me` behind requireAuth, and `GET /healthz`;
  * - "assembled stack": Express 5 + helmet + pino-http + aws-jwt-verify protecting one route that
- *   answers what `GET /auth/me` answers (`node --import tsx scripts/bench-stack.ts stack <jwks>`);
+ *   answers what `GET /auth/me` answers (`node --import tsx tools/bench-stack.ts stack <jwks>`);
  * - "bare Express": one route answering `{"status":"ok"}`, nothing else (`… bare <jwks>`).
  *
  * Every server runs in its own child process and logs to /dev/null. The six variants run in a
  * rotating order within each round, so machine drift spreads over all of them.
  *
- *   npx tsx scripts/bench-stack.ts run [--quick]   (this section alone, while iterating)
+ *   npx tsx tools/bench-stack.ts run [--quick]   (this section alone, while iterating)
  */
 import { once } from "node:events";
 import { rmSync, writeFileSync } from "node:fs";
@@ -50,7 +50,6 @@ import {
   startChild,
   stopAllChildren,
   whole,
-  type BenchKey,
   type Child,
 } from "./bench-lib";
 
@@ -426,7 +425,7 @@ if (require.main === module) {
         : undefined;
   if (main === undefined) {
     process.stderr.write(
-      "usage: npx tsx scripts/bench-stack.ts run [--quick] | stack|bare <jwks.json>\n",
+      "usage: npx tsx tools/bench-stack.ts run [--quick] | stack|bare <jwks.json>\n",
     );
     process.exit(2);
   }

@@ -1,5 +1,5 @@
 /**
- * The shared-state rows of `npm run bench` (also runnable alone: `npx tsx scripts/bench-redis.ts`),
+ * The shared-state rows of `npm run bench` (also runnable alone: `npx tsx tools/bench-redis.ts`),
  * against a redis-server this script starts (loopback, no persistence):
  *
  *   1. verify throughput with the Redis revocation store (its in-memory mirror) against the
@@ -16,10 +16,10 @@ import { systemClock } from "../src/clock";
 import { createLogger } from "../src/logger";
 import { resolveRedisOptions } from "../src/stores/redis-options";
 import { openSharedState, type SharedState } from "../src/stores/shared";
-import { startRedis, type TestRedis } from "../tools/lib/redis";
-import { fixed, markdownTable, whole } from "../tools/lib/report";
-import { median, percentile } from "../tools/lib/stats";
-import { CLIENT_ID, ISSUER, mintAccessTokens, signingKey } from "../tools/lib/tokens";
+import { startRedis, type TestRedis } from "./lib/redis";
+import { fixed, markdownTable, whole } from "./lib/report";
+import { median, percentile } from "./lib/stats";
+import { CLIENT_ID, ISSUER, mintAccessTokens, signingKey } from "./lib/tokens";
 
 /** What {@link runRedisBench} measured. */
 export interface RedisBenchResult {
