@@ -216,19 +216,20 @@ export interface RouteBenchResult {
 }
 
 /**
- * Starts `node --import tsx tools/bench-http.ts <mode> <file>` and waits for the port it
- * reports over IPC (bounded), so no port can be taken between choosing and binding it.
+ * Starts `node --import tsx <script> <mode> <file>` (by default this file) and waits for the
+ * port it reports over IPC (bounded), so no port can be taken between choosing and binding it.
  */
 export async function startIpcChild(
   name: string,
-  mode: "serve" | "fake",
+  mode: string,
   file: string,
   nodeFlags: readonly string[],
+  script: string = __filename,
 ): Promise<{ child: Child; url: string }> {
   const child = startChild(
     name,
     process.execPath,
-    [...nodeFlags, "--import", "tsx", __filename, mode, file],
+    [...nodeFlags, "--import", "tsx", script, mode, file],
     { cwd: ROOT, env: childEnv({ NODE_ENV: "production" }), ipc: true },
   );
   const message = await Promise.race([

@@ -19,7 +19,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { JsonWebKey } from "node:crypto";
 import type { RequestHandler } from "express";
 import {
@@ -35,7 +35,6 @@ import {
 import {
   BENCH_CLIENT_ID,
   BENCH_POOL_ID,
-  childEnv,
   createBenchKey,
   fixed,
   installChildCleanup,
@@ -46,14 +45,10 @@ import {
   pairedMedian,
   ratio,
   request,
-  sleep,
-  startChild,
   stopAllChildren,
   whole,
   type Child,
 } from "./bench-lib";
-
-const ROOT = resolve(__dirname, "..");
 
 type Server = "gateway" | "stack" | "bare";
 
@@ -155,28 +150,9 @@ const GATEWAY_ENV = {
   RATE_LIMIT_IP_WINDOW_SECONDS: "3600",
 };
 
-/** Starts one baseline server child and waits for the port it reports over IPC. */
-async function startBaseline(
-  mode: "stack" | "bare",
-  jwksPath: string,
-): Promise<{ child: Child; url: string }> {
-  const child = startChild(
-    `${mode} baseline`,
-    process.execPath,
-    ["--import", "tsx", __filename, mode, jwksPath],
-    { cwd: ROOT, env: childEnv({ NODE_ENV: "production" }), ipc: true },
-  );
-  const message = await Promise.race([
-    once(child.process, "message").then(([value]) => value as unknown),
-    child.exited.then(() => undefined),
-    sleep(30_000, undefined),
-  ]);
-  const port = (message as { port?: unknown } | undefined)?.port;
-  if (typeof port !== "number") {
-    await child.stop();
-    throw new Error(`bench: the ${mode} baseline did not start:\n${child.stderrTail()}`);
-  }
-  return { child, url: `http://127.0.0.1:${port}` };
+/** Starts one baseline server child (this file's `stack` or `bare` mode). */
+function startBaseline(mode: "stack" | "bare", jwksPath: string) {
+  return startIpcChild(`${mode} baseline`, mode, jwksPath, [], __filename);
 }
 
 /** The gateway and the stack answer the same bytes; both refuse a forged token. */
