@@ -149,87 +149,35 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 }
 
+/** Assembles the gateway: stores, verifiers, the Cognito adapter, sessions, routes and controls. */
 function buildGateway(
   config: GatewayConfig,
   keys: KeyStore,
   shared: SharedState | undefined,
 ): Gateway {
-  const { metrics, onReject } = config.observability;
+  const { metrics } = config.observability;
   metrics.watchKeys(() => keys.kids.length);
   const store =
     config.revocations ??
     new MemoryRevocationStore({ clock: config.clock, clockSkewSeconds: config.clockSkewSeconds });
   // Verifiers read the store itself; writers go through the counter.
   const revocations = countRevocations(store, metrics);
-  const verifierFor = (protect: ProtectOptions): TokenVerifier => {
-    refuseUnknownKeys(protect, PROTECT_KEYS);
-    return createVerifier({
-      issuer: config.issuer,
-      clientId: config.clientId,
-      tokenUse: protect.tokenUse,
-      ...(protect.scopes ? { scopes: protect.scopes } : {}),
-      ...(protect.groups ? { groups: protect.groups } : {}),
-      keys,
-      revocations: store,
-      clockSkewSeconds: config.clockSkewSeconds,
-      clock: config.clock,
-      cache: config.tokenCache,
-    });
-  };
-  const cognito = new CognitoAdapter({
-    client: instrumentCognitoClient(
-      config.cognitoClient ?? createCognitoClient(clientSettings(config)),
-      metrics,
-    ),
-    userPoolId: config.userPoolId,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    loginFlow: config.loginFlow,
-    deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
-  });
+  const verifierFor = verifierFactory(config, keys, store);
+  const cognito = cognitoAdapter(config);
   const sealer = sealers(config);
   const limits = rateLimitsOf(config, sealer("device"));
-  const reporting = (options: ProtectOptions): RejectionReporting => {
-    const hook = options.onReject ?? onReject;
-    return { metrics, logger: config.logger, ...(hook ? { onReject: hook } : {}) };
-  };
   const accessVerifier = verifierFor({ tokenUse: "access" });
-  const session =
-    config.session === undefined
-      ? undefined
-      : createSessionRuntime({
-          config: config.session,
-          sealer,
-          state: config.state,
-          clock: config.clock,
-          access: accessVerifier,
-          id: verifierFor({ tokenUse: "id" }),
-        });
-  const protect = (options: ProtectOptions, verifier = verifierFor(options)): RequestHandler =>
-    protectWith(options, verifier, session, reporting(options));
-  const deps: RouteDeps = {
-    config,
+  const session = sessionRuntimeOf(config, sealer, accessVerifier, verifierFor);
+  const protect = protection(config, verifierFor, session);
+  const deps = routeDeps(config, {
     cognito,
-    callerContext: createCallerContextReader(config.contextHeaders),
-    floor: createResponseFloor({
-      floorMs: config.responseFloorMs,
-      jitterMs: config.responseJitterMs,
-      clock: config.clock,
-    }),
-    sleep: realSleep,
-    logger: config.logger,
     revocations,
     // With sessions on, the signed-in routes (/me, ...) accept the session cookie too.
     requireAccess: protect({ tokenUse: "access", cookies: session !== undefined }, accessVerifier),
     limits,
-    state: config.state,
     sealer,
     session,
-    metrics,
-    audit: createAudit(config.logger, config.observability.auditSecret ?? config.clientSecret),
-  };
-  const extra: Closable[] = [];
-  let closing: Promise<void> | undefined;
+  });
   const gateway: Gateway = {
     router: lifecycleRouter(deps, session),
     ipLimit: limits.ip,
@@ -238,6 +186,129 @@ function buildGateway(
     revocations,
     metrics,
     shared,
+    ...controls(config, keys, cognito, { limits, store, shared }),
+  };
+  configs.set(gateway, config);
+  return gateway;
+}
+
+/** Builds a verifier per protect options, all sharing the gateway's keys, store and cache. */
+function verifierFactory(
+  config: GatewayConfig,
+  keys: KeyStore,
+  revocations: RevocationStore,
+): (protect: ProtectOptions) => TokenVerifier {
+  return function verifierFor(protect) {
+    refuseUnknownKeys(protect, PROTECT_KEYS);
+    return createVerifier({
+      issuer: config.issuer,
+      clientId: config.clientId,
+      tokenUse: protect.tokenUse,
+      ...(protect.scopes ? { scopes: protect.scopes } : {}),
+      ...(protect.groups ? { groups: protect.groups } : {}),
+      keys,
+      revocations,
+      clockSkewSeconds: config.clockSkewSeconds,
+      clock: config.clock,
+      cache: config.tokenCache,
+    });
+  };
+}
+
+/** The one Cognito adapter, its client instrumented; calls end within every attempt's timeout. */
+function cognitoAdapter(config: GatewayConfig): CognitoAdapter {
+  return new CognitoAdapter({
+    client: instrumentCognitoClient(
+      config.cognitoClient ?? createCognitoClient(clientSettings(config)),
+      config.observability.metrics,
+    ),
+    userPoolId: config.userPoolId,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    loginFlow: config.loginFlow,
+    deadlineMs: config.cognitoTimeoutMs * config.cognitoMaxAttempts + 500,
+  });
+}
+
+/** Browser sessions when the `session` option is on, else undefined. */
+function sessionRuntimeOf(
+  config: GatewayConfig,
+  sealer: (purpose: string) => Sealer,
+  access: TokenVerifier,
+  verifierFor: (protect: ProtectOptions) => TokenVerifier,
+): SessionRuntime | undefined {
+  if (config.session === undefined) return undefined;
+  return createSessionRuntime({
+    config: config.session,
+    sealer,
+    state: config.state,
+    clock: config.clock,
+    access,
+    id: verifierFor({ tokenUse: "id" }),
+  });
+}
+
+/** requireAuth of this gateway: a verifier per options (unless given), refusals reported. */
+function protection(
+  config: GatewayConfig,
+  verifierFor: (protect: ProtectOptions) => TokenVerifier,
+  session: SessionRuntime | undefined,
+): (options: ProtectOptions, verifier?: TokenVerifier) => RequestHandler {
+  const { metrics, onReject } = config.observability;
+  return function protect(options, verifier = verifierFor(options)) {
+    const hook = options.onReject ?? onReject;
+    const reporting: RejectionReporting = {
+      metrics,
+      logger: config.logger,
+      ...(hook ? { onReject: hook } : {}),
+    };
+    return protectWith(options, verifier, session, reporting);
+  };
+}
+
+/** What every route gets: the parts built above plus the config's own (floor, audit, state). */
+function routeDeps(
+  config: GatewayConfig,
+  parts: Pick<
+    RouteDeps,
+    "cognito" | "revocations" | "requireAccess" | "limits" | "sealer" | "session"
+  >,
+): RouteDeps {
+  return {
+    config,
+    ...parts,
+    callerContext: createCallerContextReader(config.contextHeaders),
+    floor: createResponseFloor({
+      floorMs: config.responseFloorMs,
+      jitterMs: config.responseJitterMs,
+      clock: config.clock,
+    }),
+    sleep: realSleep,
+    logger: config.logger,
+    state: config.state,
+    metrics: config.observability.metrics,
+    audit: createAudit(config.logger, config.observability.auditSecret ?? config.clientSecret),
+  };
+}
+
+/** What the gateway holds and closes: limiters, stores, the shared state. */
+interface Held {
+  readonly limits: RateLimits;
+  readonly store: RevocationStore;
+  readonly shared: SharedState | undefined;
+}
+
+/** reloadKeys, ready, closeWith and close: the gateway's keys and resources over its life. */
+function controls(
+  config: GatewayConfig,
+  keys: KeyStore,
+  cognito: CognitoAdapter,
+  { limits, store, shared }: Held,
+): Pick<Gateway, "reloadKeys" | "ready" | "closeWith" | "close"> {
+  const { metrics } = config.observability;
+  const extra: Closable[] = [];
+  let closing: Promise<void> | undefined;
+  return {
     reloadKeys() {
       if (!(keys instanceof FileKeyStore)) return;
       keys.reload();
@@ -262,8 +333,6 @@ function buildGateway(
       return closing;
     },
   };
-  configs.set(gateway, config);
-  return gateway;
 }
 
 function isShared(store: object, shared: SharedState | undefined): boolean {
