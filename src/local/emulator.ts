@@ -32,7 +32,7 @@ import { createLinkRoutes, DEFAULT_LOCAL_COGNITO_PORT, DEFAULT_LOCAL_DATA_DIR } 
 import { DEFAULT_LOCAL_MFA, LOCAL_REFRESH_GRACE_RULE } from "./options";
 import { numberOption } from "../option-rules";
 import { DEFAULT_SIGN_IN_OPTIONS } from "../routes/sign-in-options";
-import { seedPoolAndClient } from "./seed";
+import { seedPoolAndClient, type SeededPool } from "./seed";
 import { OriginJtiTokenGenerator } from "./tokens";
 
 export { LOCAL_CLIENT_NAME, LOCAL_POOL_NAME } from "./seed";
@@ -58,20 +58,60 @@ export const LOCAL_REGION = "local";
  */
 export async function startLocalCognito(options: LocalCognitoOptions): Promise<LocalCognito> {
   const started = performance.now();
-  const port = options.port ?? DEFAULT_LOCAL_COGNITO_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(
-      "out_of_range",
-      "LOCAL_COGNITO_PORT",
-      `The local Cognito emulator port must be 0–65535, got ${String(port)}.`,
-    );
-  }
+  const port = emulatorPort(options.port);
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_LOCAL_DATA_DIR);
   const logger = options.logger.child({ component: "local-cognito" });
   const otp = createOtp(options.fixedCode);
-
   // Bind first: with port 0 the issuer (which needs the real port) is only known afterwards,
   // and every service below is built once, with the final issuer.
+  const listener = await bindEmulator(port);
+  try {
+    const emulator = await composeEmulator(options, listener, { dataDir, logger, otp });
+    listener.serve(emulator.handle);
+    const startupMs = Math.round(performance.now() - started);
+    const { seeded } = emulator;
+    logger.info(
+      {
+        emulator: listener.origin,
+        userPoolId: seeded.userPoolId,
+        clientId: seeded.clientId,
+        dataDir,
+        startupMs,
+      },
+      "LOCAL MODE: Cognito emulator ready (loopback only, not for production)",
+    );
+    return runningEmulator(listener, emulator, startupMs);
+  } catch (err: unknown) {
+    await closeServer(listener.server);
+    throw err;
+  }
+}
+
+/** The port to bind (default 9229), checked: 0 asks for a free one. */
+function emulatorPort(port: number | undefined): number {
+  const chosen = port ?? DEFAULT_LOCAL_COGNITO_PORT;
+  if (!Number.isInteger(chosen) || chosen < 0 || chosen > 65535) {
+    throw new ConfigError(
+      "out_of_range",
+      "LOCAL_COGNITO_PORT",
+      `The local Cognito emulator port must be 0–65535, got ${String(chosen)}.`,
+    );
+  }
+  return chosen;
+}
+
+/** The bound loopback server; it answers 503 until {@link serve} gives it the emulator. */
+interface EmulatorListener {
+  readonly server: http.Server;
+  /** The random path segment callers must present (see ./access). */
+  readonly pathKey: string;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`: the issuer's origin. */
+  readonly origin: string;
+  serve(handle: http.RequestListener): void;
+}
+
+async function bindEmulator(port: number): Promise<EmulatorListener> {
   let handle: http.RequestListener = (_req, res) => {
     // Only reachable in the few milliseconds between bind and seeding; nobody knows the port yet.
     res.writeHead(503, { "retry-after": "1" }).end();
@@ -83,136 +123,180 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     }),
   );
   await listen(server, port);
-  try {
-    const boundPort = (server.address() as AddressInfo).port;
-    const origin = `http://${LOCAL_COGNITO_HOST}:${boundPort}`;
-    const emulatorLogger = options.logger.child({ component: "cognito-local" }, { level: "error" });
-    const ctx: Context = { logger: emulatorLogger };
-    const config: Config = {
-      // Never read: local mode constructs no Lambda client (see NO_TRIGGERS). Its type is a plain
-      // options bag declared as a class in aws-sdk v2's typings, which we deliberately never load.
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-      LambdaClient: {},
-      TriggerFunctions: {},
-      UserPoolDefaults: { UsernameAttributes: ["email"] },
-      TokenConfig: { IssuerDomain: origin },
-      ServerConfig: {
-        port: boundPort,
-        hostname: LOCAL_COGNITO_HOST,
-        development: true,
-        https: false,
-      },
-    };
-    const clock = new DateClock();
-    const dataStores = new StormDBDataStoreFactory(dataDir);
-    const cognito = await new CognitoServiceFactoryImpl(
-      dataDir,
-      dataStores,
-      new UserPoolServiceFactoryImpl(clock, dataStores),
-    )
-      .create(ctx, config.UserPoolDefaults)
-      .catch((err: unknown) => {
-        throw new ConfigError(
-          "unreadable",
-          "LOCAL_DATA_DIR",
-          `Could not load the local Cognito data in ${dataDir}; delete that folder to start afresh.`,
-          { cause: err },
-        );
-      });
-    const triggers = NO_TRIGGERS;
-    const codes = new LocalCodeSender({ logger, onCode: options.onCode });
-    const services: Services = {
-      clock,
-      cognito,
-      config,
-      messages: new MessagesService(triggers, new MessageDeliveryService(codes)),
-      otp,
-      tokenGenerator: new OriginJtiTokenGenerator(
-        new JwtTokenGenerator(clock, triggers, config.TokenConfig),
-      ),
-      triggers,
-    };
-    const seeded = await seedPoolAndClient(ctx, services, logger);
-    const issuer = `${origin}/${seeded.userPoolId}`;
-    const challenges = new ChallengeFidelity(services, {
-      refreshRotation: options.refreshRotation ?? DEFAULT_SIGN_IN_OPTIONS.refreshRotation,
-      refreshGraceSeconds: numberOption(
-        options.refreshGraceSeconds,
-        LOCAL_REFRESH_GRACE_RULE,
-        "refreshGraceSeconds",
-      ),
-    });
-    await applyLocalMfa(ctx, services, seeded.userPoolId, options.mfa ?? DEFAULT_LOCAL_MFA);
-    const router = withCognitoFidelity(Router(services), services, (layer) =>
-      challenges.bind(layer),
-    );
-    const { application: app } = createEmulatorApp(
-      router,
-      emulatorLogger,
-      config.ServerConfig,
-      services,
-    );
-    const linkRoutes =
-      options.linkToken === undefined
-        ? undefined
-        : createLinkRoutes({
-            linkToken: options.linkToken,
-            userPoolId: seeded.userPoolId,
-            clientId: seeded.clientId,
-            latestCode: (email) => codes.latestCode(email),
-          });
-    handle = (req, res) => {
-      if (linkRoutes?.(req, res) === true) return;
-      // cognito-local hard-codes localhost:9229 in its discovery document; answer it ourselves.
-      const discovery = req.method === "GET" ? DISCOVERY_PATH.exec(req.url ?? "") : null;
-      if (discovery?.[1] === undefined) {
-        app(req, res);
-        return;
-      }
-      const poolIssuer = `${origin}/${discovery[1]}`;
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          issuer: poolIssuer,
-          jwks_uri: `${poolIssuer}/.well-known/jwks.json`,
-          id_token_signing_alg_values_supported: ["RS256"],
-        }),
-      );
-    };
+  const boundPort = (server.address() as AddressInfo).port;
+  return {
+    server,
+    pathKey,
+    port: boundPort,
+    origin: `http://${LOCAL_COGNITO_HOST}:${boundPort}`,
+    serve(emulator) {
+      handle = emulator;
+    },
+  };
+}
 
-    const startupMs = Math.round(performance.now() - started);
-    logger.info(
-      {
-        emulator: origin,
-        userPoolId: seeded.userPoolId,
-        clientId: seeded.clientId,
-        dataDir,
-        startupMs,
-      },
-      "LOCAL MODE: Cognito emulator ready (loopback only, not for production)",
+/** What {@link startLocalCognito} settled before binding. */
+interface EmulatorSettings {
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly otp: () => string;
+}
+
+/** The composed emulator: its seeded pool, its code sender and challenge layer, its handler. */
+interface ComposedEmulator {
+  readonly ctx: Context;
+  readonly seeded: SeededPool;
+  readonly codes: LocalCodeSender;
+  readonly challenges: ChallengeFidelity;
+  readonly handle: http.RequestListener;
+}
+
+/** Builds the services, seeds the pool, and wraps cognito-local's router in the fidelity layer. */
+async function composeEmulator(
+  options: LocalCognitoOptions,
+  listener: EmulatorListener,
+  { dataDir, logger, otp }: EmulatorSettings,
+): Promise<ComposedEmulator> {
+  const emulatorLogger = options.logger.child({ component: "cognito-local" }, { level: "error" });
+  const ctx: Context = { logger: emulatorLogger };
+  const config = emulatorConfig(listener);
+  const clock = new DateClock();
+  const cognito = await loadCognitoService(ctx, dataDir, config, clock);
+  const codes = new LocalCodeSender({ logger, onCode: options.onCode });
+  const services = assembleServices({ clock, cognito, config, otp }, codes);
+  const seeded = await seedPoolAndClient(ctx, services, logger);
+  const challenges = new ChallengeFidelity(services, {
+    refreshRotation: options.refreshRotation ?? DEFAULT_SIGN_IN_OPTIONS.refreshRotation,
+    refreshGraceSeconds: numberOption(
+      options.refreshGraceSeconds,
+      LOCAL_REFRESH_GRACE_RULE,
+      "refreshGraceSeconds",
+    ),
+  });
+  await applyLocalMfa(ctx, services, seeded.userPoolId, options.mfa ?? DEFAULT_LOCAL_MFA);
+  const router = withCognitoFidelity(Router(services), services, (layer) => challenges.bind(layer));
+  const { application } = createEmulatorApp(router, emulatorLogger, config.ServerConfig, services);
+  const linkRoutes =
+    options.linkToken === undefined
+      ? undefined
+      : createLinkRoutes({
+          linkToken: options.linkToken,
+          userPoolId: seeded.userPoolId,
+          clientId: seeded.clientId,
+          latestCode: (email) => codes.latestCode(email),
+        });
+  const handle = emulatorHandler(application, listener.origin, linkRoutes);
+  return { ctx, seeded, codes, challenges, handle };
+}
+
+/** cognito-local's configuration: e-mail sign-in, tokens issued by the bound origin. */
+function emulatorConfig({ origin, port }: EmulatorListener): Config {
+  return {
+    // Never read: local mode constructs no Lambda client (see NO_TRIGGERS). Its type is a plain
+    // options bag declared as a class in aws-sdk v2's typings, which we deliberately never load.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+    LambdaClient: {},
+    TriggerFunctions: {},
+    UserPoolDefaults: { UsernameAttributes: ["email"] },
+    TokenConfig: { IssuerDomain: origin },
+    ServerConfig: { port, hostname: LOCAL_COGNITO_HOST, development: true, https: false },
+  };
+}
+
+/** Pools, clients and users from `dataDir`; an unreadable folder says how to start afresh. */
+function loadCognitoService(
+  ctx: Context,
+  dataDir: string,
+  config: Config,
+  clock: Services["clock"],
+): Promise<Services["cognito"]> {
+  const dataStores = new StormDBDataStoreFactory(dataDir);
+  return new CognitoServiceFactoryImpl(
+    dataDir,
+    dataStores,
+    new UserPoolServiceFactoryImpl(clock, dataStores),
+  )
+    .create(ctx, config.UserPoolDefaults)
+    .catch((err: unknown) => {
+      throw new ConfigError(
+        "unreadable",
+        "LOCAL_DATA_DIR",
+        `Could not load the local Cognito data in ${dataDir}; delete that folder to start afresh.`,
+        { cause: err },
+      );
+    });
+}
+
+/** cognito-local's services: no triggers, codes to our sender, tokens with an origin_jti. */
+function assembleServices(
+  { clock, cognito, config, otp }: Pick<Services, "clock" | "cognito" | "config" | "otp">,
+  codes: LocalCodeSender,
+): Services {
+  const triggers = NO_TRIGGERS;
+  return {
+    clock,
+    cognito,
+    config,
+    messages: new MessagesService(triggers, new MessageDeliveryService(codes)),
+    otp,
+    tokenGenerator: new OriginJtiTokenGenerator(
+      new JwtTokenGenerator(clock, triggers, config.TokenConfig),
+    ),
+    triggers,
+  };
+}
+
+/** The link routes first, then the discovery document, then cognito-local itself. */
+function emulatorHandler(
+  app: http.RequestListener,
+  origin: string,
+  linkRoutes: ReturnType<typeof createLinkRoutes> | undefined,
+): http.RequestListener {
+  return function handle(req, res) {
+    if (linkRoutes?.(req, res) === true) return;
+    // cognito-local hard-codes localhost:9229 in its discovery document; answer it ourselves.
+    const discovery = req.method === "GET" ? DISCOVERY_PATH.exec(req.url ?? "") : null;
+    if (discovery?.[1] === undefined) {
+      app(req, res);
+      return;
+    }
+    const poolIssuer = `${origin}/${discovery[1]}`;
+    res.setHeader("content-type", "application/json");
+    res.end(
+      JSON.stringify({
+        issuer: poolIssuer,
+        jwks_uri: `${poolIssuer}/.well-known/jwks.json`,
+        id_token_signing_alg_values_supported: ["RS256"],
+      }),
     );
-    let closing: Promise<void> | undefined;
-    return {
-      endpoint: `${origin}/${pathKey}`,
-      origin,
-      region: LOCAL_REGION,
-      port: boundPort,
-      userPoolId: seeded.userPoolId,
-      clientId: seeded.clientId,
-      clientSecret: seeded.clientSecret,
-      issuer,
-      startupMs,
-      latestCode: (email) => codes.latestCode(email),
-      codeFor: (email) => Promise.resolve(codes.latestCode(email)),
-      invite: (email) => challenges.invite(ctx, seeded.userPoolId, email),
-      setCodeMfa: (email, methods, phoneNumber) =>
-        challenges.setCodeMfa(ctx, seeded.userPoolId, email, methods, phoneNumber),
-      close: () => (closing ??= closeServer(server)),
-    };
-  } catch (err: unknown) {
-    await closeServer(server);
-    throw err;
-  }
+  };
+}
+
+/** The handle {@link startLocalCognito} returns. */
+function runningEmulator(
+  listener: EmulatorListener,
+  { ctx, seeded, codes, challenges }: ComposedEmulator,
+  startupMs: number,
+): LocalCognito {
+  const { origin, server } = listener;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `${origin}/${listener.pathKey}`,
+    origin,
+    region: LOCAL_REGION,
+    port: listener.port,
+    userPoolId: seeded.userPoolId,
+    clientId: seeded.clientId,
+    clientSecret: seeded.clientSecret,
+    issuer: `${origin}/${seeded.userPoolId}`,
+    startupMs,
+    latestCode: (email) => codes.latestCode(email),
+    codeFor: (email) => Promise.resolve(codes.latestCode(email)),
+    invite: (email) => challenges.invite(ctx, seeded.userPoolId, email),
+    setCodeMfa: (email, methods, phoneNumber) =>
+      challenges.setCodeMfa(ctx, seeded.userPoolId, email, methods, phoneNumber),
+    close: () => (closing ??= closeServer(server)),
+  };
 }
 
 /**
