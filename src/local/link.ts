@@ -49,14 +49,18 @@ export interface LocalCognitoLink {
   close(): Promise<void>;
 }
 
+/** What the link file and a link both carry: where the emulator is, its pool and app client. */
+const LINK_FIELDS = [
+  "endpoint",
+  "region",
+  "userPoolId",
+  "clientId",
+  "clientSecret",
+  "issuer",
+] as const;
+
 /** Contents of the link file. */
-export interface LinkFile {
-  readonly endpoint: string;
-  readonly region: string;
-  readonly userPoolId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly issuer: string;
+export interface LinkFile extends Pick<LocalCognitoLink, (typeof LINK_FIELDS)[number]> {
   /** Bearer token of the emulator's link routes; random per emulator run. */
   readonly linkToken: string;
   /** Process id of the emulator. */
@@ -102,6 +106,22 @@ export function liveLinkOwner(dataDir: string): number | undefined {
 export async function connectLocalCognito(url: string, dataDir: string): Promise<LocalCognitoLink> {
   const endpoint = normaliseUrl(url);
   const file = linkFilePath(dataDir);
+  const link = linkFileAt(file, endpoint);
+  await proveWriter(link, file, endpoint);
+  return {
+    endpoint: link.endpoint,
+    region: link.region,
+    userPoolId: link.userPoolId,
+    clientId: link.clientId,
+    clientSecret: link.clientSecret,
+    issuer: link.issuer,
+    codeFor: (email) => codeFromEmulator(link, email),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The link file `file`, which must name the emulator at `endpoint`. */
+function linkFileAt(file: string, endpoint: string): LinkFile {
   const link = readLinkFile(file);
   if (link === undefined) {
     throw new ConfigError(
@@ -117,6 +137,11 @@ export async function connectLocalCognito(url: string, dataDir: string): Promise
       `LOCAL_COGNITO_URL is ${endpoint}, but the emulator of ${file} runs at ${link.endpoint}. Use that URL, or the LOCAL_DATA_DIR of the emulator at ${endpoint}.`,
     );
   }
+  return link;
+}
+
+/** Asks the emulator at `endpoint` for its pool: it must be the one that wrote `file`. */
+async function proveWriter(link: LinkFile, file: string, endpoint: string): Promise<void> {
   const answer = await linkRequest(link, "/_local/link").catch((err: unknown) => {
     throw new ConfigError(
       "unavailable",
@@ -133,29 +158,22 @@ export async function connectLocalCognito(url: string, dataDir: string): Promise
       `The emulator at ${endpoint} is not the one that wrote ${file} (it was restarted or replaced). Use the LOCAL_DATA_DIR of the emulator running there.`,
     );
   }
-  return {
-    endpoint: link.endpoint,
-    region: link.region,
-    userPoolId: link.userPoolId,
-    clientId: link.clientId,
-    clientSecret: link.clientSecret,
-    issuer: link.issuer,
-    async codeFor(email) {
-      const query = new URLSearchParams({ email }).toString();
-      const res = await linkRequest(link, `/_local/confirmation-code?${query}`).catch(
-        (err: unknown) => {
-          throw new GatewayError("upstream_unavailable", { cause: err, retryAfterSeconds: 1 });
-        },
-      );
-      if (res.status === 404) return undefined;
-      const code = (res.body as { code?: unknown } | undefined)?.code;
-      if (res.status !== 200 || typeof code !== "string") {
-        throw new GatewayError("upstream_unavailable", { retryAfterSeconds: 1 });
-      }
-      return code;
+}
+
+/** The latest code the shared emulator sent to `email`; 503 upstream_unavailable if it can't say. */
+async function codeFromEmulator(link: LinkFile, email: string): Promise<string | undefined> {
+  const query = new URLSearchParams({ email }).toString();
+  const res = await linkRequest(link, `/_local/confirmation-code?${query}`).catch(
+    (err: unknown) => {
+      throw new GatewayError("upstream_unavailable", { cause: err, retryAfterSeconds: 1 });
     },
-    close: () => Promise.resolve(),
-  };
+  );
+  if (res.status === 404) return undefined;
+  const code = (res.body as { code?: unknown } | undefined)?.code;
+  if (res.status !== 200 || typeof code !== "string") {
+    throw new GatewayError("upstream_unavailable", { retryAfterSeconds: 1 });
+  }
+  return code;
 }
 
 /** What the emulator's link routes serve. */
@@ -227,8 +245,9 @@ function readLinkFile(file: string): LinkFile | undefined {
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
   const p = parsed as Record<string, unknown>;
-  const fields = ["endpoint", "region", "userPoolId", "clientId", "clientSecret", "issuer"];
-  const strings = [...fields, "linkToken"].every((k) => typeof p[k] === "string" && p[k] !== "");
+  const strings = [...LINK_FIELDS, "linkToken"].every(
+    (k) => typeof p[k] === "string" && p[k] !== "",
+  );
   return strings && Number.isSafeInteger(p.pid) ? (parsed as LinkFile) : undefined;
 }
 
