@@ -38,6 +38,7 @@ import { secretHash } from "../cognito/secret-hash";
 import type { Services } from "cognito-local/lib/services";
 import type { Context } from "cognito-local/lib/services/context";
 import { selectAppropriateDeliveryMethod } from "cognito-local/lib/services/messageDelivery/deliveryMethod";
+import type { DeliveryDetails } from "cognito-local/lib/services/messageDelivery/messageDelivery";
 import type { User, UserPool, UserPoolService } from "cognito-local/lib/services/userPoolService";
 import { RecoveryFidelity } from "./recovery";
 import { EMULATOR_PUBLIC_PEM, type LocalTokenContext } from "./tokens";
@@ -84,6 +85,15 @@ export function withCognitoFidelity(
 }
 
 export const INCORRECT_CREDENTIALS = "Incorrect username or password.";
+
+/** One InitiateAuth call, its client and AuthParameters read once, for the flow's handler. */
+interface AuthCall {
+  readonly ctx: Context;
+  readonly req: JsonObject;
+  readonly clientId: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly base: Route;
+}
 
 export class FidelityLayer {
   /** origin_jti of sign-ins whose access tokens were revoked (in memory: lost on restart). */
@@ -151,6 +161,20 @@ export class FidelityLayer {
     if (user.UserStatus === "CONFIRMED") {
       throw new InvalidParameterError("User is already confirmed.");
     }
+    const delivery = await this.sendNewCode(ctx, pool, user, clientId, req);
+    return {
+      CodeDeliveryDetails: { ...delivery, Destination: maskDestination(delivery.Destination) },
+    };
+  }
+
+  /** A fresh confirmation code for `user`, saved, then delivered; where it went. */
+  private async sendNewCode(
+    ctx: Context,
+    pool: UserPoolService,
+    user: User,
+    clientId: string,
+    req: JsonObject,
+  ): Promise<DeliveryDetails> {
     const delivery = selectAppropriateDeliveryMethod(
       pool.options.AutoVerifiedAttributes ?? [],
       user,
@@ -177,9 +201,7 @@ export class FidelityLayer {
       stringRecord(req.ClientMetadata),
       delivery,
     );
-    return {
-      CodeDeliveryDetails: { ...delivery, Destination: maskDestination(delivery.Destination) },
-    };
+    return delivery;
   }
 
   async initiateAuth(ctx: Context, req: JsonObject, base: Route): Promise<unknown> {
@@ -189,10 +211,10 @@ export class FidelityLayer {
     switch (flow) {
       case "USER_PASSWORD_AUTH":
       case "ADMIN_USER_PASSWORD_AUTH":
-        return this.passwordAuth(ctx, req, clientId, params, base);
+        return this.passwordAuth({ ctx, req, clientId, params, base });
       case "REFRESH_TOKEN_AUTH":
       case "REFRESH_TOKEN":
-        return this.refreshAuth(ctx, req, clientId, params, base);
+        return this.refreshAuth({ ctx, req, clientId, params, base });
       default:
         return callBase(base, ctx, req);
     }
@@ -244,13 +266,7 @@ export class FidelityLayer {
     return callBase(base, ctx, req);
   }
 
-  private async passwordAuth(
-    ctx: Context,
-    req: JsonObject,
-    clientId: string,
-    params: Readonly<Record<string, string>>,
-    base: Route,
-  ): Promise<unknown> {
+  private async passwordAuth({ ctx, req, clientId, params, base }: AuthCall): Promise<unknown> {
     const username = params.USERNAME;
     if (username === undefined)
       throw new InvalidParameterError("Missing required parameter USERNAME");
@@ -279,13 +295,7 @@ export class FidelityLayer {
     return withTokenMetadata(result);
   }
 
-  private async refreshAuth(
-    ctx: Context,
-    req: JsonObject,
-    clientId: string,
-    params: Readonly<Record<string, string>>,
-    base: Route,
-  ): Promise<unknown> {
+  private async refreshAuth({ ctx, req, clientId, params, base }: AuthCall): Promise<unknown> {
     const token = params.REFRESH_TOKEN;
     if (token === undefined) {
       throw new InvalidParameterError("Missing required parameter REFRESH_TOKEN");
