@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp } from "./app";
+import { createApp, type AppOptions } from "./app";
 import type { ServerConfig } from "./config";
 import { createGateway, type Gateway } from "./gateway";
 import type { LocalCognito } from "./local/types";
@@ -13,7 +13,7 @@ import { loadEmulator, loadEmulatorTokens } from "./local/lazy";
 import { localSessionSecret } from "./local/session-secret";
 import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
-import { createPrometheusMetrics } from "./observability/metrics";
+import { createPrometheusMetrics, type PrometheusMetrics } from "./observability/metrics";
 import { startMetricsServer, type MetricsServer } from "./observability/server";
 import { DEFAULT_JWKS_PATH, type GatewayOptions } from "./options";
 import { DEFAULT_CLOCK_SKEW_SECONDS } from "./auth/verifier-options";
@@ -51,72 +51,26 @@ export async function startGateway(
   config: ServerConfig,
   logger: Logger = createLogger({ level: config.logLevel }),
 ): Promise<RunningGateway> {
-  // Local mode in production is refused before anything starts.
-  assertNoEmulatorKeyOutsideLocal({ mode: config.mode, nodeEnv: config.nodeEnv, kids: [] });
-  if (config.servePage && config.gateway.session === undefined) {
-    throw new ConfigError(
-      "conflict",
-      "SERVE_PAGE",
-      "The account page signs in with browser sessions: set SESSION_SECRET (and keep SESSIONS on), or SERVE_PAGE=false.",
-    );
-  }
-  const local =
-    config.mode === "local" && config.local.url === undefined
-      ? await startLocal(config, logger)
-      : undefined;
-  const emulator =
-    config.mode === "local" && config.local.url !== undefined
-      ? await connectShared(config.local.url, config, logger)
-      : local;
+  refuseBeforeStart(config);
+  const { local, emulator } = await startEmulator(config, logger);
   let journal: JournalRevocationStore | undefined;
   let metricsServer: MetricsServer | undefined;
   try {
     journal = await openJournal(config, logger);
     const metrics = config.metrics === undefined ? undefined : createPrometheusMetrics();
-    const options = gatewayOptions(config, emulator);
-    const gateway = createGateway({
-      ...options,
-      ...(journal ? { revocations: journal } : {}),
-      logger,
-      ...(metrics ? { observability: { ...options.observability, metrics } } : {}),
-    });
-    const guard = () => {
-      assertNoEmulatorKeyOutsideLocal({
-        mode: config.mode,
-        nodeEnv: config.nodeEnv,
-        kids: gateway.keys.kids,
-      });
-    };
+    const gateway = createGateway(gatewayOptions(config, emulator, { journal, metrics, logger }));
+    const guard = emulatorKeyGuard(config, gateway);
     guard();
-    const app = createApp(gateway, {
-      basePath: config.basePath,
-      trustProxy: config.trustProxy,
-      corsOrigins: config.corsOrigins,
-      hosts: { allowedHosts: config.allowedHosts, local: config.mode === "local" },
-      servePage: config.servePage,
-      ...(emulator ? { localCodes: (email: string) => emulator.codeFor(email) } : {}),
-      // The invitation needs the emulator's data, so only the embedded one offers it.
-      ...(local ? { localInvite: (email: string): Promise<string> => local.invite(email) } : {}),
-      ...(local
-        ? {
-            localMfa: (...args: Parameters<typeof local.setCodeMfa>) => local.setCodeMfa(...args),
-          }
-        : {}),
-    });
-    // Explicit limits: 16 KiB of headers (431 beyond), and slow clients cannot hold sockets.
-    const server = createServer(
-      { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 },
-      app,
+    const server = await listenHttp(
+      config,
+      createApp(gateway, appOptions(config, local, emulator)),
     );
-    server.listen(config.port, config.host);
-    await once(server, "listening");
     if (metrics && config.metrics) {
       metricsServer = await startMetricsServer(metrics, config.metrics, logger);
     }
-    const { port } = server.address() as AddressInfo;
-    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    const parts: StopParts = { server, gateway, journal, metricsServer, emulator };
     return {
-      url: `http://${host}:${port}`,
+      url: urlOf(server, config.host),
       gateway,
       server,
       local,
@@ -126,19 +80,7 @@ export async function startGateway(
         gateway.reloadKeys();
         guard();
       },
-      async close() {
-        const drained = await drainServer(server, config.shutdownTimeoutMs);
-        if (!drained) {
-          logger.warn(
-            { shutdownTimeoutMs: config.shutdownTimeoutMs },
-            "shutdown: requests still in flight were cut",
-          );
-        }
-        await gateway.close(); // flushes and closes the stores, the journal included
-        await journal?.close();
-        await metricsServer?.close();
-        await emulator?.close();
-      },
+      close: () => stopInOrder(parts, config, logger),
     };
   } catch (error) {
     await metricsServer?.close();
@@ -146,6 +88,106 @@ export async function startGateway(
     await emulator?.close();
     throw error;
   }
+}
+
+/** What is refused before anything starts: local mode in production, a page without sessions. */
+function refuseBeforeStart(config: ServerConfig): void {
+  assertNoEmulatorKeyOutsideLocal({ mode: config.mode, nodeEnv: config.nodeEnv, kids: [] });
+  if (config.servePage && config.gateway.session === undefined) {
+    throw new ConfigError(
+      "conflict",
+      "SERVE_PAGE",
+      "The account page signs in with browser sessions: set SESSION_SECRET (and keep SESSIONS on), or SERVE_PAGE=false.",
+    );
+  }
+}
+
+/** Refuses the emulator's public key outside local mode: at start and after every key reload. */
+function emulatorKeyGuard(config: ServerConfig, gateway: Gateway): () => void {
+  return function guard() {
+    assertNoEmulatorKeyOutsideLocal({
+      mode: config.mode,
+      nodeEnv: config.nodeEnv,
+      kids: gateway.keys.kids,
+    });
+  };
+}
+
+/** Local mode: the embedded emulator, or the shared one at LOCAL_COGNITO_URL. Else neither. */
+async function startEmulator(
+  config: ServerConfig,
+  logger: Logger,
+): Promise<{ local: LocalCognito | undefined; emulator: LocalCognitoLink | undefined }> {
+  if (config.mode !== "local") return { local: undefined, emulator: undefined };
+  if (config.local.url !== undefined) {
+    return { local: undefined, emulator: await connectShared(config.local.url, config, logger) };
+  }
+  const local = await startLocal(config, logger);
+  return { local, emulator: local };
+}
+
+/** The app around the gateway; in local mode with the emulator's codes (and, embedded, more). */
+function appOptions(
+  config: ServerConfig,
+  local: LocalCognito | undefined,
+  emulator: LocalCognitoLink | undefined,
+): AppOptions {
+  return {
+    basePath: config.basePath,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
+    hosts: { allowedHosts: config.allowedHosts, local: config.mode === "local" },
+    servePage: config.servePage,
+    ...(emulator ? { localCodes: (email: string) => emulator.codeFor(email) } : {}),
+    // The invitation needs the emulator's data, so only the embedded one offers it.
+    ...(local ? { localInvite: (email: string): Promise<string> => local.invite(email) } : {}),
+    ...(local
+      ? {
+          localMfa: (...args: Parameters<typeof local.setCodeMfa>) => local.setCodeMfa(...args),
+        }
+      : {}),
+  };
+}
+
+/** The HTTP server, listening on HOST:PORT. */
+async function listenHttp(config: ServerConfig, app: RequestListener): Promise<Server> {
+  // Explicit limits: 16 KiB of headers (431 beyond), and slow clients cannot hold sockets.
+  const server = createServer(
+    { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 },
+    app,
+  );
+  server.listen(config.port, config.host);
+  await once(server, "listening");
+  return server;
+}
+
+function urlOf(server: Server, configuredHost: string): string {
+  const { port } = server.address() as AddressInfo;
+  const host = configuredHost.includes(":") ? `[${configuredHost}]` : configuredHost;
+  return `http://${host}:${port}`;
+}
+
+/** What {@link RunningGateway.close} stops, in this order. */
+interface StopParts {
+  readonly server: Server;
+  readonly gateway: Gateway;
+  readonly journal: JournalRevocationStore | undefined;
+  readonly metricsServer: MetricsServer | undefined;
+  readonly emulator: LocalCognitoLink | undefined;
+}
+
+async function stopInOrder(parts: StopParts, config: ServerConfig, logger: Logger): Promise<void> {
+  const drained = await drainServer(parts.server, config.shutdownTimeoutMs);
+  if (!drained) {
+    logger.warn(
+      { shutdownTimeoutMs: config.shutdownTimeoutMs },
+      "shutdown: requests still in flight were cut",
+    );
+  }
+  await parts.gateway.close(); // flushes and closes the stores, the journal included
+  await parts.journal?.close();
+  await parts.metricsServer?.close();
+  await parts.emulator?.close();
 }
 
 async function startLocal(config: ServerConfig, logger: Logger): Promise<LocalCognito> {
@@ -218,24 +260,53 @@ function localSecret(config: ServerConfig): Pick<GatewayOptions, "sessionSecret"
   return { sessionSecret: localSessionSecret(config.local.dataDir ?? DEFAULT_LOCAL_DATA_DIR) };
 }
 
-function gatewayOptions(config: ServerConfig, local: LocalCognitoLink | undefined): GatewayOptions {
-  if (local === undefined) {
-    return {
-      ...config.gateway,
-      userPoolId: config.gateway.userPoolId ?? "",
-      clientId: config.gateway.clientId ?? "",
-      clientSecret: config.gateway.clientSecret ?? "",
-    };
-  }
+/** The gateway's options: the environment's, the emulator's in local mode, and the runtime's. */
+function gatewayOptions(
+  config: ServerConfig,
+  emulator: LocalCognitoLink | undefined,
+  runtime: {
+    journal: JournalRevocationStore | undefined;
+    metrics: PrometheusMetrics | undefined;
+    logger: Logger;
+  },
+): GatewayOptions {
+  const options: GatewayOptions =
+    emulator === undefined
+      ? {
+          ...config.gateway,
+          userPoolId: config.gateway.userPoolId ?? "",
+          clientId: config.gateway.clientId ?? "",
+          clientSecret: config.gateway.clientSecret ?? "",
+        }
+      : { ...config.gateway, ...localSecret(config), ...emulatorOptions(emulator) };
+  const { journal, metrics, logger } = runtime;
   return {
-    ...config.gateway,
-    ...localSecret(config),
-    userPoolId: local.userPoolId,
-    clientId: local.clientId,
-    clientSecret: local.clientSecret,
-    region: local.region,
-    endpoint: local.endpoint,
-    issuer: local.issuer,
+    ...options,
+    ...(journal ? { revocations: journal } : {}),
+    logger,
+    ...(metrics ? { observability: { ...options.observability, metrics } } : {}),
+  };
+}
+
+/**
+ * What points a gateway at an emulator (embedded or shared): its pool, app client, endpoint and
+ * issuer, and placeholder credentials (the SDK wants some; the emulator checks none).
+ */
+export function emulatorOptions(
+  link: LocalCognitoLink,
+): Required<
+  Pick<
+    GatewayOptions,
+    "userPoolId" | "clientId" | "clientSecret" | "region" | "endpoint" | "issuer" | "credentials"
+  >
+> {
+  return {
+    userPoolId: link.userPoolId,
+    clientId: link.clientId,
+    clientSecret: link.clientSecret,
+    region: link.region,
+    endpoint: link.endpoint,
+    issuer: link.issuer,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   };
 }
