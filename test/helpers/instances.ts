@@ -12,6 +12,7 @@ import { createGateway, type Gateway } from "../../src/gateway";
 import { EMULATOR_PUBLIC_JWK } from "../../src/local/tokens";
 import type { LocalCognito } from "../../src/local/emulator";
 import { createLogger } from "../../src/logger";
+import { emulatorOptions } from "../../src/standalone";
 import type { GatewayOptions } from "../../src/options";
 import type { Target } from "../../tools/lib/http";
 import { LogCapture } from "./mocked-gateway";
@@ -30,13 +31,7 @@ export async function startInstance(
 ): Promise<Instance> {
   const logs = new LogCapture();
   const gateway = createGateway({
-    userPoolId: local.userPoolId,
-    clientId: local.clientId,
-    clientSecret: local.clientSecret,
-    region: local.region,
-    endpoint: local.endpoint,
-    issuer: local.issuer,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    ...emulatorOptions(local),
     keys: new StaticKeyStore({ keys: [EMULATOR_PUBLIC_JWK] }),
     responseFloorMs: 0,
     responseJitterMs: 0,
