@@ -11,9 +11,7 @@
  * drift (a key to pin, a retired key, a changed key), 2 when it cannot tell (bad settings,
  * network): run it from cron to hear of a key rotation before sign-in breaks.
  */
-import { config as loadDotenv } from "dotenv";
-import { checkJwks, pullJwks, type JwksCheckResult } from "./auth/jwks-pull";
-import { ConfigError } from "./errors";
+import { checkJwks, pullJwks, resolveJwksCliOptions, type JwksCheckResult } from "./auth/jwks-pull";
 import { packageVersion } from "./package-files";
 
 const USAGE = `usage: cognito-gateway <command>
@@ -47,23 +45,16 @@ export function cliFlag(args: readonly string[], name: string): string | undefin
 }
 
 /** The pool and file settings of the `jwks` commands: flags, then the environment. */
-function jwksSettings(args: readonly string[], fileFlag: string, fetchFn: typeof fetch) {
-  loadDotenv({ quiet: true }); // like the gateway: .env never overrides variables already set
-  const env = process.env; // the CLI is an entry point: it reads its own few variables
-  const poolId = cliFlag(args, "--pool-id") ?? env.COGNITO_USER_POOL_ID;
-  if (poolId === undefined || poolId === "") {
-    throw new ConfigError(
-      "missing",
-      "userPoolId",
-      "set COGNITO_USER_POOL_ID or pass --pool-id <region>_<id>",
-    );
-  }
-  return {
-    poolId,
-    region: cliFlag(args, "--region") ?? (env.COGNITO_REGION || undefined),
-    file: cliFlag(args, fileFlag) ?? (env.JWKS_PATH || "./jwks.json"),
-    fetch: fetchFn,
-  };
+async function jwksSettings(args: readonly string[], fileFlag: string, fetchFn: typeof fetch) {
+  // Loaded here, not at the top: `--help` and `--version` need no configuration.
+  const { jwksCliOptionsFromEnv } = await import("./config");
+  const env = jwksCliOptionsFromEnv();
+  const settings = resolveJwksCliOptions({
+    poolId: cliFlag(args, "--pool-id") ?? env.poolId,
+    region: cliFlag(args, "--region") ?? env.region,
+    file: cliFlag(args, fileFlag) ?? env.file,
+  });
+  return { ...settings, fetch: fetchFn };
 }
 
 function describeCheck(result: JwksCheckResult): string {
@@ -80,13 +71,13 @@ function describeCheck(result: JwksCheckResult): string {
 async function jwks(args: readonly string[], fetchFn: typeof fetch): Promise<CliOutcome> {
   const [sub, ...rest] = args;
   if (sub === "pull") {
-    const { file, ...settings } = jwksSettings(rest, "--out", fetchFn);
+    const { file, ...settings } = await jwksSettings(rest, "--out", fetchFn);
     const result = await pullJwks({ ...settings, out: file });
     const stdout = `pinned ${result.kids.length} key(s) from ${result.url}\nwrote ${result.path}\nkids: ${result.kids.join(", ")}\n`;
     return { status: 0, stdout, stderr: "" };
   }
   if (sub === "check") {
-    const result = await checkJwks(jwksSettings(rest, "--file", fetchFn));
+    const result = await checkJwks(await jwksSettings(rest, "--file", fetchFn));
     return { status: result.inSync ? 0 : 1, stdout: describeCheck(result), stderr: "" };
   }
   return { status: 2, stdout: "", stderr: USAGE };
@@ -114,7 +105,7 @@ export async function runCommand(
 
 async function main(args: readonly string[]): Promise<void> {
   if (args[0] === "serve") {
-    // Loaded only here: `jwks check` from cron should not load Express and the AWS SDK.
+    // Loaded only here: the other commands never start the server.
     const { serveOrExit } = await import("./server");
     serveOrExit();
     return;

@@ -1,5 +1,6 @@
 import { config as loadDotenv } from "dotenv";
 import { DEFAULT_BASE_PATH } from "./app";
+import type { JwksCliOptions } from "./auth/jwks-pull";
 import { REVOCATION_LIFETIME_RULES } from "./auth/revocation";
 import { CACHE_RULES, CLOCK_SKEW_RULE } from "./auth/verifier-options";
 import { COGNITO_NUMBER_RULES, LOGIN_FLOWS } from "./cognito/options";
@@ -103,6 +104,20 @@ export function loadConfig(env: Env = readProcessEnv()): ServerConfig {
     shutdownTimeoutMs:
       e.int("SHUTDOWN_TIMEOUT_MS", SHUTDOWN_TIMEOUT_RULE) ?? SHUTDOWN_TIMEOUT_RULE.default,
   };
+}
+
+/**
+ * The `jwks` commands' settings from the environment and `.env` (like {@link loadConfig}): the
+ * pool, its region and the pinned file, only those set. Flags win over them in the CLI; the
+ * default file and the check for a pool id are the jwks module's (`resolveJwksCliOptions`).
+ */
+export function jwksCliOptionsFromEnv(env: Env = readProcessEnv()): JwksCliOptions {
+  const e = new EnvReader(env);
+  return defined({
+    poolId: e.string("COGNITO_USER_POOL_ID"),
+    region: e.string("COGNITO_REGION"),
+    file: e.string("JWKS_PATH"),
+  });
 }
 
 /** Gateway options from the environment: only those set (each module fills its defaults). */

@@ -1,4 +1,4 @@
-import { loadConfig } from "../src/config";
+import { jwksCliOptionsFromEnv, loadConfig } from "../src/config";
 import { ConfigError } from "../src/errors";
 import { resolveGatewayOptions, type GatewayOptions } from "../src/options";
 import { createVerifier, StaticKeyStore } from "../src/auth";
@@ -75,6 +75,22 @@ describe("loadConfig", () => {
     expect(
       loadConfig({ CORS_ORIGINS: "https://a.example, https://b.example" }).corsOrigins,
     ).toEqual(["https://a.example", "https://b.example"]);
+  });
+});
+
+describe("jwksCliOptionsFromEnv", () => {
+  it("maps the pool, region and pinned file of the jwks commands, only those set", () => {
+    expect(jwksCliOptionsFromEnv({})).toEqual({});
+    expect(
+      jwksCliOptionsFromEnv({
+        COGNITO_USER_POOL_ID: " eu-west-1_AbC ",
+        COGNITO_REGION: "eu-west-1",
+        JWKS_PATH: "/etc/gw/jwks.json",
+        COGNITO_CLIENT_ID: "not-for-the-cli",
+      }),
+    ).toEqual({ poolId: "eu-west-1_AbC", region: "eu-west-1", file: "/etc/gw/jwks.json" });
+    // Empty means unset, as for the gateway: the jwks module's defaults apply.
+    expect(jwksCliOptionsFromEnv({ COGNITO_REGION: "", JWKS_PATH: "" })).toEqual({});
   });
 });
 

@@ -25,6 +25,39 @@ export interface JwksPullOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Settings of the `jwks` commands before defaults, from flags or the environment
+ * (COGNITO_USER_POOL_ID, COGNITO_REGION, JWKS_PATH: see `jwksCliOptionsFromEnv` in config).
+ */
+export interface JwksCliOptions {
+  /** User pool id, `<region>_<id>`. Required. */
+  poolId?: string | undefined;
+  /** AWS region. Default: the prefix of `poolId`. */
+  region?: string | undefined;
+  /** The pinned JWKS file: written by `pull`, read by `check`. Default {@link DEFAULT_JWKS_FILE}. */
+  file?: string | undefined;
+}
+
+/** Where the `jwks` commands pin the keys unless told otherwise (where the gateway reads them). */
+export const DEFAULT_JWKS_FILE = "./jwks.json";
+
+/** The `jwks` commands' settings, default filled in. @throws ConfigError without a pool id */
+export function resolveJwksCliOptions(options: JwksCliOptions): {
+  poolId: string;
+  region: string | undefined;
+  file: string;
+} {
+  const { poolId, region, file } = options;
+  if (poolId === undefined || poolId === "") {
+    throw new ConfigError(
+      "missing",
+      "userPoolId",
+      "set COGNITO_USER_POOL_ID or pass --pool-id <region>_<id>",
+    );
+  }
+  return { poolId, region, file: file ?? DEFAULT_JWKS_FILE };
+}
+
 /** What was pinned. */
 export interface JwksPullResult {
   readonly url: string;

@@ -5,9 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../src/errors";
 import { EMULATOR_KID, FileKeyStore } from "../../src/auth/keys";
-import { checkJwks, jwksUrl, pullJwks } from "../../src/auth/jwks-pull";
+import {
+  checkJwks,
+  DEFAULT_JWKS_FILE,
+  jwksUrl,
+  pullJwks,
+  resolveJwksCliOptions,
+} from "../../src/auth/jwks-pull";
 import { cliFlag, runCommand } from "../../src/cli";
 import { jwksOf, signingKey } from "../helpers/auth";
+import { configError } from "../helpers/config-error";
 
 const POOL = "eu-west-1_Pull1";
 const PATH = `/${POOL}/.well-known/jwks.json`;
@@ -184,6 +191,26 @@ describe("helpers", () => {
       "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12/.well-known/jwks.json",
     );
     expect(jwksUrl("us-east-1_Ab12", "us-east-1")).toContain("us-east-1_Ab12");
+  });
+
+  it("requires a pool id for the jwks commands and defaults the file", () => {
+    expect(configError(() => resolveJwksCliOptions({}))).toMatchObject({
+      reason: "missing",
+      option: "userPoolId",
+    });
+    expect(configError(() => resolveJwksCliOptions({ poolId: "" }))).toMatchObject({
+      reason: "missing",
+    });
+    expect(resolveJwksCliOptions({ poolId: POOL })).toEqual({
+      poolId: POOL,
+      region: undefined,
+      file: DEFAULT_JWKS_FILE,
+    });
+    expect(resolveJwksCliOptions({ poolId: POOL, region: "eu-west-1", file: "k.json" })).toEqual({
+      poolId: POOL,
+      region: "eu-west-1",
+      file: "k.json",
+    });
   });
 
   it("reads --flag value and --flag=value", () => {
