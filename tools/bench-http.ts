@@ -25,6 +25,7 @@ import {
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import autocannon from "autocannon";
+import { MEMORY_PROFILE_FLAGS } from "../src/memory-profile";
 import type { RequestHandler, Response } from "express";
 import type JwkToPem from "jwk-to-pem";
 import {
@@ -413,7 +414,7 @@ const LOGIN_PASSWORD = "Bench-Passw0rd!";
 /** How the standalone server runs: compiled (`npm start`) or its sources through tsx (before #8). */
 type ServerBuild = "compiled" | "sources";
 const SERVER_ARGS: Record<ServerBuild, readonly string[]> = {
-  compiled: ["dist/cjs/server.js"],
+  compiled: [...MEMORY_PROFILE_FLAGS, "dist/cjs/server.js"], // as `npm start` runs it
   sources: ["--import", "tsx", "src/server.ts"],
 };
 
