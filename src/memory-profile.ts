@@ -2,8 +2,8 @@
  * The standalone server's memory profile: two V8 flags that keep its footprint small under load
  * with no hard heap cap.
  *
- * - `--max-semi-space-size=2`: a young generation of a few MB instead of V8's default of up to
- *   48 MB. Short-lived request garbage is collected sooner; the cost is more, cheaper scavenges.
+ * - `--max-semi-space-size=2`: semi-spaces (the young generation) of 2 MB instead of V8's up to
+ *   16 MB. Short-lived request garbage is collected sooner, in more but cheaper scavenges.
  * - `--heap-growing-percent=20`: after a full collection, V8 lets the old space grow to 1.2× the
  *   live set before the next one, instead of its default of up to 4× when memory looks plentiful.
  *

@@ -411,10 +411,14 @@ export interface ProductBenchResult {
 const LOGIN_EMAIL = "bench.user@example.com";
 const LOGIN_PASSWORD = "Bench-Passw0rd!";
 
-/** How the standalone server runs: compiled (`npm start`) or its sources through tsx (before #8). */
-type ServerBuild = "compiled" | "sources";
+/**
+ * How the standalone server runs: compiled with the memory profile (as `npm start` runs it),
+ * compiled with Node's defaults, or its sources through tsx (`npm start` before #8).
+ */
+export type ServerBuild = "compiled" | "node-defaults" | "sources";
 const SERVER_ARGS: Record<ServerBuild, readonly string[]> = {
-  compiled: [...MEMORY_PROFILE_FLAGS, "dist/cjs/server.js"], // as `npm start` runs it
+  compiled: [...MEMORY_PROFILE_FLAGS, "dist/cjs/server.js"],
+  "node-defaults": ["dist/cjs/server.js"],
   sources: ["--import", "tsx", "src/server.ts"],
 };
 
