@@ -12,6 +12,7 @@
  * network): run it from cron to hear of a key rotation before sign-in breaks.
  */
 import { checkJwks, pullJwks, resolveJwksCliOptions, type JwksCheckResult } from "./auth/jwks-pull";
+import { execWithMemoryProfile, type Reexecutable } from "./memory-profile";
 import { packageVersion } from "./package-files";
 
 const USAGE = `usage: cognito-gateway <command>
@@ -103,9 +104,23 @@ export async function runCommand(
   }
 }
 
+/** `process.execve` where this Node has it (typed here: @types/node for Node 20 lacks it). */
+function nodeExecve(): Reexecutable["execve"] {
+  const { execve } = process as { execve?: Reexecutable["execve"] };
+  return process.platform === "win32" ? undefined : execve?.bind(process);
+}
+
 async function main(args: readonly string[]): Promise<void> {
   if (args[0] === "serve") {
     // Loaded only here: the other commands never start the server.
+    const { processStart } = await import("./config");
+    // Node ≥ 22.15 replaces this process with one that has the memory profile (same PID).
+    execWithMemoryProfile({
+      ...processStart(),
+      execPath: process.execPath,
+      argv: process.argv,
+      execve: nodeExecve(),
+    });
     const { serveOrExit } = await import("./server");
     serveOrExit();
     return;

@@ -11,6 +11,7 @@ import { RATE_LIMIT_RULES, type RateLimitOptions } from "./http/rate-limit-optio
 import type { LocalMfa } from "./local/mfa";
 import { LOCAL_MFA_MODES, LOCAL_REFRESH_GRACE_RULE } from "./local/options";
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger";
+import type { ProcessStart } from "./memory-profile";
 import { numberOption, type NumberRule } from "./option-rules";
 import type { GatewayOptions } from "./options";
 import { DEFAULT_STATE_DIR } from "./stores/revocation-journal";
@@ -344,6 +345,11 @@ function browserSessions(e: EnvReader, mode: Mode): SessionOptions | undefined {
     origins: e.list("SESSION_ORIGINS"),
     store: e.oneOf("SESSION_STORE", SESSION_STORE_MODES),
   });
+}
+
+/** How Node was started, for the memory profile (src/memory-profile.ts). */
+export function processStart(env: Env = process.env): ProcessStart {
+  return { execArgv: process.execArgv, nodeOptions: env.NODE_OPTIONS ?? "" };
 }
 
 function readProcessEnv(): Env {

@@ -5,9 +5,10 @@
  * on SIGINT/SIGTERM. Run as a program (`node dist/cjs/server.js`), it serves at once.
  */
 import { performance } from "node:perf_hooks";
-import { loadConfig, type ServerConfig } from "./config";
+import { loadConfig, processStart, type ServerConfig } from "./config";
 import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
+import { memoryProfileState } from "./memory-profile";
 import { startGateway, type RunningGateway } from "./standalone";
 
 export { loadConfig, type ServerConfig } from "./config";
@@ -56,6 +57,7 @@ export async function serve(): Promise<RunningGateway> {
       mode: config.mode,
       metrics: running.metricsUrl,
       startupMs: Math.round(performance.now()),
+      memoryProfile: memoryProfileState(processStart()),
     },
     `cognito-gateway ready on ${running.url}`,
   );

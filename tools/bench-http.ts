@@ -25,6 +25,7 @@ import {
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import autocannon from "autocannon";
+import { MEMORY_PROFILE_FLAGS } from "../src/memory-profile";
 import type { RequestHandler, Response } from "express";
 import type JwkToPem from "jwk-to-pem";
 import {
@@ -410,10 +411,14 @@ export interface ProductBenchResult {
 const LOGIN_EMAIL = "bench.user@example.com";
 const LOGIN_PASSWORD = "Bench-Passw0rd!";
 
-/** How the standalone server runs: compiled (`npm start`) or its sources through tsx (before #8). */
-type ServerBuild = "compiled" | "sources";
+/**
+ * How the standalone server runs: compiled with the memory profile (as `npm start` runs it),
+ * compiled with Node's defaults, or its sources through tsx (`npm start` before #8).
+ */
+export type ServerBuild = "compiled" | "node-defaults" | "sources";
 const SERVER_ARGS: Record<ServerBuild, readonly string[]> = {
-  compiled: ["dist/cjs/server.js"],
+  compiled: [...MEMORY_PROFILE_FLAGS, "dist/cjs/server.js"],
+  "node-defaults": ["dist/cjs/server.js"],
   sources: ["--import", "tsx", "src/server.ts"],
 };
 

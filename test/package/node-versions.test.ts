@@ -2,12 +2,14 @@
  * The compiled package on the Node versions people run beside this machine's: Node 22 and 24
  * from the npm registry's `node` package (installed by the test through npx, then cached). On
  * each: the tarball imported from CommonJS and ESM, the ten-line Express app answering 401/200,
- * and the compiled standalone server in local mode through a whole account lifecycle.
+ * and `cognito-gateway serve` (compiled, re-executed with the memory profile) in local mode
+ * through a whole account lifecycle.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MEMORY_PROFILE_FLAGS } from "../../src/memory-profile";
 import { send } from "../../tools/lib/http";
 import { CLIENT_ID, POOL_ID, accessClaims, jwksOf, mint, signingKey } from "../helpers/auth";
 import { CONSUMER_FILES } from "./files";
@@ -75,13 +77,13 @@ describe.each(VERSIONS)("Node %i", (major) => {
     }
   });
 
-  it("runs the compiled server in local mode: register, confirm, login, me, logout", async () => {
+  it("serves in local mode with the memory profile: register, confirm, login, me, logout", async () => {
     const dir = mkdtempSync(join(tmpdir(), `node${major}-local-`));
     let server: Child | undefined;
     try {
       server = await startUntil(
         bin(),
-        ["dist/cjs/server.js"],
+        ["dist/cjs/cli.js", "serve"],
         {
           cwd: ROOT,
           env: env({
@@ -98,6 +100,10 @@ describe.each(VERSIONS)("Node %i", (major) => {
         /cognito-gateway ready on (http:\/\/[0-9.:]+)/,
       );
       const base = server.match[1] ?? "";
+      // `serve` re-executed itself in place (same PID) with the memory profile's V8 flags.
+      const cmdline = readFileSync(`/proc/${server.child.pid ?? 0}/cmdline`, "utf8").split("\0");
+      expect(cmdline).toEqual(expect.arrayContaining([...MEMORY_PROFILE_FLAGS, "serve"]));
+      expect(server.output()).toMatch(/"memoryProfile":"on"/);
       const email = `node${major}.${Date.now()}@example.com`;
       const password = "Sup3r-secret!";
       expect((await send(`${base}/auth/register`, { json: { email, password } })).status).toBe(202);
