@@ -4,54 +4,25 @@ import { z } from "zod";
 import { GatewayError } from "./errors";
 import { configOf, type Gateway } from "./gateway";
 import { createErrorHandler, notFound } from "./http/error-handler";
-import { hostGuard, isLoopback, localOnly, type HostOptions } from "./http/hosts";
+import { hostGuard, isLoopback, localOnly } from "./http/hosts";
 import { methodGuard } from "./http/methods";
 import { requestLog } from "./http/request-log";
 import { declaredBodyLimit, jsonBody } from "./http/body";
 import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
 import { corsFor, securityHeaders } from "./http/security";
-import { keysOf, refuseUnknownKeys } from "./option-rules";
+import {
+  APP_OPTION_KEYS,
+  DEFAULT_BASE_PATH,
+  type AppOptions,
+  type LocalMfaSetter,
+} from "./app-options";
+import { refuseUnknownKeys } from "./option-rules";
 import { PACKAGE_ROOT } from "./package-files";
+
+export { DEFAULT_BASE_PATH, type AppOptions, type LocalMfaSetter } from "./app-options";
 import { healthz, readyz } from "./routes/health";
 
-/** Settings of the standalone app around a gateway. */
-export interface AppOptions {
-  /** Where the lifecycle router is mounted. Default `/auth`. */
-  basePath?: string;
-  /** Express `trust proxy`. Default false: the socket's address is the client IP. */
-  trustProxy?: boolean | number | string;
-  /** Origins allowed by CORS. Default none (same origin only). */
-  corsOrigins?: readonly string[];
-  /** Serve the account page at `/`. Default false. */
-  servePage?: boolean;
-  /** Local mode only: the latest confirmation code per address, for unattended clients. */
-  localCodes?: (email: string) => string | undefined | Promise<string | undefined>;
-  /** Local mode only: creates a user with a temporary password, answered to the caller. */
-  localInvite?: (email: string) => Promise<string>;
-  /** Local mode only: sets a user's SMS / e-mail MFA as an administrator would. */
-  localMfa?: LocalMfaSetter;
-  /**
-   * Which `Host` headers are answered (DNS-rebinding defence). Default: any host, unless
-   * `local` is true, when only loopback names are.
-   */
-  hosts?: HostOptions;
-}
-
 const ROOT = PACKAGE_ROOT;
-
-/** Where the lifecycle router is mounted unless `basePath` (`BASE_PATH`) says otherwise. */
-export const DEFAULT_BASE_PATH = "/auth";
-
-const APP_OPTION_KEYS = keysOf<AppOptions>({
-  basePath: true,
-  trustProxy: true,
-  corsOrigins: true,
-  servePage: true,
-  localCodes: true,
-  localInvite: true,
-  localMfa: true,
-  hosts: true,
-});
 
 /**
  * The standalone HTTP app: request ids and access logs, security headers, CORS, health
@@ -132,13 +103,6 @@ function localCodeRoute(
 
 /** A phone number as Cognito stores one: E.164, `+` and up to 15 digits. */
 const PHONE_NUMBER = /^\+[1-9][0-9]{6,14}$/;
-
-/** Sets a user's MFA by code; answers every MFA method the user now has. */
-export type LocalMfaSetter = (
-  email: string,
-  methods: readonly ("SMS_MFA" | "EMAIL_OTP")[],
-  phoneNumber?: string,
-) => Promise<string[]>;
 
 const localMfaBody = z.strictObject({
   email: resendBody.shape.email,

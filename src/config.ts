@@ -1,5 +1,5 @@
 import { config as loadDotenv } from "dotenv";
-import { DEFAULT_BASE_PATH } from "./app";
+import { DEFAULT_BASE_PATH } from "./app-options";
 import type { JwksCliOptions } from "./auth/jwks-pull";
 import { REVOCATION_LIFETIME_RULES } from "./auth/revocation";
 import { CACHE_RULES, CLOCK_SKEW_RULE } from "./auth/verifier-options";
@@ -10,7 +10,7 @@ import { MIN_LENGTH_RULE, type PasswordPolicy } from "./http/password-policy";
 import { RATE_LIMIT_RULES, type RateLimitOptions } from "./http/rate-limit-options";
 import type { LocalMfa } from "./local/mfa";
 import { LOCAL_MFA_MODES, LOCAL_REFRESH_GRACE_RULE } from "./local/options";
-import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger";
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger-options";
 import type { ProcessStart } from "./memory-profile";
 import { numberOption, type NumberRule } from "./option-rules";
 import type { GatewayOptions } from "./options";

@@ -77,13 +77,12 @@ export {
   JournalRevocationStore,
   type JournalRevocationStoreOptions,
 } from "./stores/revocation-journal";
+export { NO_METRICS, type Metrics } from "./observability/metrics";
 export {
   createPrometheusMetrics,
-  NO_METRICS,
-  type Metrics,
   type PrometheusMetrics,
   type PrometheusMetricsOptions,
-} from "./observability/metrics";
+} from "./observability/prometheus";
 export type {
   MetricsListener,
   MetricsListenerOptions,

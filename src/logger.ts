@@ -1,4 +1,7 @@
 import pino from "pino";
+import { DEFAULT_LOG_LEVEL } from "./logger-options";
+
+export { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "./logger-options";
 
 /** The structured logger used everywhere (pino). Tests pass their own to capture output. */
 export type Logger = pino.Logger;
@@ -35,20 +38,6 @@ export const REDACT_PATHS: readonly string[] = [
   "req.headers['x-device-token']",
   "res.headers['set-cookie']",
 ];
-
-/** pino's levels, `silent` included. */
-export const LOG_LEVELS = Object.freeze([
-  "fatal",
-  "error",
-  "warn",
-  "info",
-  "debug",
-  "trace",
-  "silent",
-] as const);
-
-/** The level when nothing else is said. */
-export const DEFAULT_LOG_LEVEL = "info";
 
 export interface LoggerOptions {
   /** pino level. Default `info`. */

@@ -13,7 +13,7 @@ import { loadEmulator, loadEmulatorTokens } from "./local/lazy";
 import { localSessionSecret } from "./local/session-secret";
 import { ConfigError } from "./errors";
 import { createLogger, type Logger } from "./logger";
-import { createPrometheusMetrics, type PrometheusMetrics } from "./observability/metrics";
+import type { PrometheusMetrics } from "./observability/prometheus";
 import { startMetricsServer, type MetricsServer } from "./observability/server";
 import { DEFAULT_JWKS_PATH, type GatewayOptions } from "./options";
 import { DEFAULT_CLOCK_SKEW_SECONDS } from "./auth/verifier-options";
@@ -43,6 +43,12 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** Loaded only when `METRICS_PORT` is set: prom-client costs ~10 MB of a gateway without metrics. */
+async function prometheusMetrics(): Promise<PrometheusMetrics> {
+  const { createPrometheusMetrics } = await import("./observability/prometheus");
+  return createPrometheusMetrics();
+}
+
 /**
  * Starts the standalone gateway: in local mode the embedded emulator first (loopback only),
  * then the gateway, refusing to run with the emulator's public key outside local mode.
@@ -57,7 +63,7 @@ export async function startGateway(
   let metricsServer: MetricsServer | undefined;
   try {
     journal = await openJournal(config, logger);
-    const metrics = config.metrics === undefined ? undefined : createPrometheusMetrics();
+    const metrics = config.metrics === undefined ? undefined : await prometheusMetrics();
     const gateway = createGateway(gatewayOptions(config, emulator, { journal, metrics, logger }));
     const guard = emulatorKeyGuard(config, gateway);
     guard();

@@ -4,7 +4,7 @@
  * environment reader adds no defaults of its own.
  */
 import { loadConfig } from "../src/config";
-import { createPrometheusMetrics } from "../src/observability/metrics";
+import { createPrometheusMetrics } from "../src/observability/prometheus";
 import { resolveGatewayOptions } from "../src/options";
 import { configOf } from "../src/gateway";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "../src/shutdown";

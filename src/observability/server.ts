@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../logger";
-import type { PrometheusMetrics } from "./metrics";
+import type { PrometheusMetrics } from "./prometheus";
 
 /** The `/metrics` listener, apart from the gateway's own port. */
 export interface MetricsServer {
