@@ -27,28 +27,12 @@ import {
 import autocannon from "autocannon";
 import type { RequestHandler, Response } from "express";
 import type JwkToPem from "jwk-to-pem";
-import {
-  BENCH_CLIENT_ID,
-  BENCH_CLIENT_SECRET,
-  BENCH_ISSUER,
-  BENCH_POOL_ID,
-  childEnv,
-  cpuSeconds,
-  mainThreadCpuSeconds,
-  median,
-  memoryMb,
-  pairedMedian,
-  percentile,
-  ratio,
-  request,
-  sleep,
-  startChild,
-  startFakeCognito,
-  waitFor200,
-  freePort,
-  type BenchKey,
-  type Child,
-} from "./bench-lib";
+import { send, freePort, waitFor200, type Answer } from "./lib/http";
+import { cpuSeconds, mainThreadCpuSeconds, memoryMb } from "./lib/proc";
+import { childEnv, sleep, startChild, type Child } from "./lib/processes";
+import { median, pairedMedian, percentile, ratio } from "./lib/stats";
+import { CLIENT_ID, CLIENT_SECRET, ISSUER, POOL_ID, type SigningKey } from "./lib/tokens";
+import { startFakeCognito } from "./lib/fake-cognito";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -125,7 +109,7 @@ export function cycler<T>(items: readonly T[]): () => T {
   };
 }
 
-export function writeJwks(key: BenchKey): { dir: string; path: string } {
+export function writeJwks(key: SigningKey): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), "cognito-gateway-bench-"));
   const path = join(dir, "jwks.json");
   writeFileSync(path, JSON.stringify(key.jwks));
@@ -179,7 +163,7 @@ const ROUTE_VARIANTS: readonly RouteVariant[] = [
 
 /** Options of {@link runRouteBench}. */
 export interface RouteBenchOptions {
-  readonly key: BenchKey;
+  readonly key: SigningKey;
   /** Distinct tokens; more than the verifier cache holds (10 000), so cycling them always misses. */
   readonly tokens: readonly string[];
   readonly reusedToken: string;
@@ -274,14 +258,14 @@ async function collectGarbage(server: Child): Promise<void> {
 async function selfCheckRoutes(url: string, token: string): Promise<void> {
   const forged = `${token.slice(0, token.lastIndexOf(".") + 1)}${"A".repeat(342)}`;
   for (const variant of ROUTE_VARIANTS) {
-    const good = await request(`${url}${variant.path}`, {
+    const good = await send(`${url}${variant.path}`, {
       headers: { authorization: `Bearer ${token}` },
     });
     if (good.status !== 200) {
       throw new Error(`bench: ${variant.path} refused a valid token (${good.status})`);
     }
     if (variant.path === "/open") continue;
-    const bad = await request(`${url}${variant.path}`, {
+    const bad = await send(`${url}${variant.path}`, {
       headers: { authorization: `Bearer ${forged}` },
     });
     if (bad.status !== 401) throw new Error(`bench: ${variant.path} accepted a forged token`);
@@ -362,7 +346,7 @@ function summarizeRoutes(runs: readonly (readonly LoadRun[])[]): RouteBenchResul
 
 /** Options of {@link runProductBench}. */
 export interface ProductBenchOptions {
-  readonly key: BenchKey;
+  readonly key: SigningKey;
   readonly tokens: readonly string[];
   readonly reusedToken: string;
   /** RSS: connections (200), warm-up and measuring seconds. */
@@ -439,9 +423,9 @@ export async function startProduct(
         NODE_ENV: "production",
         HOST: "127.0.0.1",
         PORT: String(port),
-        COGNITO_USER_POOL_ID: BENCH_POOL_ID,
-        COGNITO_CLIENT_ID: BENCH_CLIENT_ID,
-        COGNITO_CLIENT_SECRET: BENCH_CLIENT_SECRET,
+        COGNITO_USER_POOL_ID: POOL_ID,
+        COGNITO_CLIENT_ID: CLIENT_ID,
+        COGNITO_CLIENT_SECRET: CLIENT_SECRET,
         COGNITO_ENDPOINT: fakeUrl,
         JWKS_PATH: jwksPath,
         RESPONSE_FLOOR_MS: "0",
@@ -561,9 +545,9 @@ async function measureLatency(
   }));
 }
 
-function expectStatus(answer: { status: number; body: string }, status: number, what: string) {
+function expectStatus(answer: Answer, status: number, what: string) {
   if (answer.status !== status) {
-    throw new Error(`bench: ${what} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    throw new Error(`bench: ${what} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
   }
 }
 
@@ -582,19 +566,19 @@ function latencyTargets(
     "x-amz-target": `AWSCognitoIdentityProviderService.${op}`,
   });
   const initiateInput = {
-    ClientId: BENCH_CLIENT_ID,
+    ClientId: CLIENT_ID,
     AuthFlow: "USER_PASSWORD_AUTH" as const,
     AuthParameters: { USERNAME: LOGIN_EMAIL, PASSWORD: LOGIN_PASSWORD, SECRET_HASH: secretHash },
   };
   const signUpInput = {
-    ClientId: BENCH_CLIENT_ID,
+    ClientId: CLIENT_ID,
     SecretHash: secretHash,
     Username: LOGIN_EMAIL,
     Password: LOGIN_PASSWORD,
     UserAttributes: [{ Name: "email", Value: LOGIN_EMAIL }],
   };
   const post = async (url: string, headers: Record<string, string>, body: string, ok: number) => {
-    expectStatus(await request(url, { method: "POST", headers, body, agent }), ok, url);
+    expectStatus(await send(url, { method: "POST", headers, raw: body, agent }), ok, url);
   };
   const gateway = () => mainThreadCpuSeconds(gatewayPid);
   const self = () => mainThreadCpuSeconds(process.pid);
@@ -602,7 +586,7 @@ function latencyTargets(
     {
       name: "GET /healthz via gateway",
       call: async () => {
-        expectStatus(await request(`${gatewayUrl}/healthz`, { agent }), 200, "GET /healthz");
+        expectStatus(await send(`${gatewayUrl}/healthz`, { agent }), 200, "GET /healthz");
       },
     },
     {
@@ -657,7 +641,7 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
     const rssSources = await sourcesRss(options, fake.url, jwks.path);
     product = await startProduct(fake.url, jwks.path, options.nodeFlags ?? []);
     const { child, url } = product;
-    const me = await request(`${url}/auth/me`, {
+    const me = await send(`${url}/auth/me`, {
       headers: { authorization: `Bearer ${options.reusedToken}` },
     });
     expectStatus(me, 200, "GET /auth/me");
@@ -693,7 +677,7 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
       url,
       fake.url,
       sdk,
-      secretHash(LOGIN_EMAIL, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET),
+      secretHash(LOGIN_EMAIL, CLIENT_ID, CLIENT_SECRET),
       agent,
     );
     const latency = await measureLatency(targets, options.latency);
@@ -743,9 +727,9 @@ async function benchApp(jwks: { keys: JsonWebKey[] }) {
 
   const keys = new StaticKeyStore(jwks, "bench JWKS");
   const gateway = createGateway({
-    userPoolId: BENCH_POOL_ID,
-    clientId: BENCH_CLIENT_ID,
-    clientSecret: BENCH_CLIENT_SECRET,
+    userPoolId: POOL_ID,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
     keys,
     logger: createLogger({ level: "silent" }),
     responseFloorMs: 0,
@@ -770,9 +754,9 @@ async function benchApp(jwks: { keys: JsonWebKey[] }) {
   };
 
   const aws = CognitoJwtVerifier.create({
-    userPoolId: BENCH_POOL_ID,
+    userPoolId: POOL_ID,
     tokenUse: "access",
-    clientId: BENCH_CLIENT_ID,
+    clientId: CLIENT_ID,
   });
   aws.cacheJwks(jwks as Parameters<typeof aws.cacheJwks>[0]);
   const awsJwt: Handler = (req, res, next) => {
@@ -793,9 +777,9 @@ async function benchApp(jwks: { keys: JsonWebKey[] }) {
     const jwk = jwkByKid.get(String(decoded?.header.kid));
     if (jwk === undefined) return undefined;
     const pem = jwkToPem(jwk as JwkToPem.JWK);
-    const payload = jwt.verify(token, pem, { algorithms: ["RS256"], issuer: BENCH_ISSUER });
+    const payload = jwt.verify(token, pem, { algorithms: ["RS256"], issuer: ISSUER });
     if (typeof payload === "string" || payload.token_use !== "access") return undefined;
-    return payload.client_id === BENCH_CLIENT_ID ? payload.sub : undefined;
+    return payload.client_id === CLIENT_ID ? payload.sub : undefined;
   };
   const sample: Handler = (req, res, next) => {
     let sub: string | undefined;

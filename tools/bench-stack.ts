@@ -32,23 +32,11 @@ import {
   type LoadRun,
   type RouteBenchOptions,
 } from "./bench-http";
-import {
-  BENCH_CLIENT_ID,
-  BENCH_POOL_ID,
-  createBenchKey,
-  fixed,
-  installChildCleanup,
-  markdownTable,
-  median,
-  mintAccessToken,
-  mintAccessTokens,
-  pairedMedian,
-  ratio,
-  request,
-  stopAllChildren,
-  whole,
-  type Child,
-} from "./bench-lib";
+import { send } from "./lib/http";
+import { installChildCleanup, stopAllChildren, type Child } from "./lib/processes";
+import { fixed, markdownTable, whole } from "./lib/report";
+import { median, pairedMedian, ratio } from "./lib/stats";
+import { CLIENT_ID, POOL_ID, mintAccessToken, mintAccessTokens, signingKey } from "./lib/tokens";
 
 type Server = "gateway" | "stack" | "bare";
 
@@ -159,18 +147,18 @@ function startBaseline(mode: "stack" | "bare", jwksPath: string) {
 async function selfCheck(urls: Record<Server, string>, token: string): Promise<void> {
   const auth = { authorization: `Bearer ${token}` };
   const [ours, theirs] = await Promise.all([
-    request(`${urls.gateway}/auth/me`, { headers: auth }),
-    request(`${urls.stack}/me`, { headers: auth }),
+    send(`${urls.gateway}/auth/me`, { headers: auth }),
+    send(`${urls.stack}/me`, { headers: auth }),
   ]);
-  if (ours.status !== 200 || theirs.status !== 200 || ours.body !== theirs.body) {
-    throw new Error(`bench: /auth/me and the stack's /me differ: ${ours.body} / ${theirs.body}`);
+  if (ours.status !== 200 || theirs.status !== 200 || ours.text !== theirs.text) {
+    throw new Error(`bench: /auth/me and the stack's /me differ: ${ours.text} / ${theirs.text}`);
   }
   const forged = `${token.slice(0, token.lastIndexOf(".") + 1)}${"A".repeat(342)}`;
   for (const url of [`${urls.gateway}/auth/me`, `${urls.stack}/me`]) {
-    const refused = await request(url, { headers: { authorization: `Bearer ${forged}` } });
+    const refused = await send(url, { headers: { authorization: `Bearer ${forged}` } });
     if (refused.status !== 401) throw new Error(`bench: ${url} accepted a forged token`);
   }
-  const health = await request(`${urls.bare}/healthz`);
+  const health = await send(`${urls.bare}/healthz`);
   if (health.status !== 200) throw new Error("bench: the bare route did not answer");
 }
 
@@ -305,9 +293,9 @@ async function stackApp(jwks: { keys: JsonWebKey[] }) {
   const pinoHttp = createRequire(__filename)("pino-http") as () => RequestHandler;
   const { CognitoJwtVerifier } = await import("aws-jwt-verify");
   const verifier = CognitoJwtVerifier.create({
-    userPoolId: BENCH_POOL_ID,
+    userPoolId: POOL_ID,
     tokenUse: "access",
-    clientId: BENCH_CLIENT_ID,
+    clientId: CLIENT_ID,
   });
   verifier.cacheJwks(jwks as Parameters<typeof verifier.cacheJwks>[0]);
   const app = express();
@@ -368,7 +356,7 @@ async function runAlone(quick: boolean): Promise<void> {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-  const key = createBenchKey();
+  const key = signingKey();
   const tokens = mintAccessTokens(key, 12_000);
   const reusedToken = mintAccessToken(key, 12_000);
   const result = await runStackBench({

@@ -28,21 +28,11 @@ import {
   type ProductBenchResult,
   type RouteBenchResult,
 } from "./bench-http";
-import {
-  childEnv,
-  createBenchKey,
-  fixed,
-  freePort,
-  installChildCleanup,
-  markdownTable,
-  median,
-  mintAccessToken,
-  mintAccessTokens,
-  startChild,
-  stopAllChildren,
-  waitFor200,
-  whole,
-} from "./bench-lib";
+import { freePort, waitFor200 } from "./lib/http";
+import { childEnv, installChildCleanup, startChild, stopAllChildren } from "./lib/processes";
+import { fixed, markdownTable, whole } from "./lib/report";
+import { median } from "./lib/stats";
+import { mintAccessToken, mintAccessTokens, signingKey } from "./lib/tokens";
 import { runScaleOutBench, type ScaleOutResult } from "./bench-scaleout";
 import { runVerifyBench, type VerifyBenchResult } from "./bench-verify";
 import { redisRows, runRedisBench } from "./bench-redis";
@@ -503,7 +493,7 @@ async function main(): Promise<void> {
   });
 
   log(`2/5 requireAuth over HTTP (minting ${plan.distinctTokens} tokens)`);
-  const key = createBenchKey();
+  const key = signingKey();
   const tokens = mintAccessTokens(key, plan.distinctTokens);
   const reusedToken = mintAccessToken(key, plan.distinctTokens);
   const routes = await runRouteBench({ key, tokens, reusedToken, ...plan.http, nodeFlags, log });
