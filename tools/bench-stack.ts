@@ -34,7 +34,15 @@ import {
 } from "./bench-http";
 import { send } from "./lib/http";
 import { installChildCleanup, stopAllChildren, type Child } from "./lib/processes";
-import { fixed, markdownTable, whole } from "./lib/report";
+import {
+  fixed,
+  renderSection,
+  resultPairs,
+  times,
+  whole,
+  type Row,
+  type Section,
+} from "./lib/report";
 import { median, pairedMedian, ratio } from "./lib/stats";
 import { CLIENT_ID, POOL_ID, mintAccessToken, mintAccessTokens, signingKey } from "./lib/tokens";
 
@@ -239,44 +247,35 @@ function summarize(pair: Pair, ours: readonly LoadRun[], theirs: readonly LoadRu
   };
 }
 
-/** The markdown of section 8, its goals, and its `RESULT` keys. */
-export function stackSection(result: StackBenchResult): {
-  markdown: string;
-  goals: { name: string; met: boolean }[];
-  summary: string;
-} {
-  const goals = result.figures.map((f) => ({ name: f.key, met: f.ratio >= f.goal }));
-  const rows = result.figures.map((f) => [
-    f.name,
-    `${whole(f.gatewayRate)} / ${whole(f.baselineRate)}`,
-    `${fixed(f.ratio, 2)}×`,
-    f.byRound.map((r) => fixed(r, 2)).join(" / "),
-    `${fixed(f.gatewayCpuUs, 0)} / ${fixed(f.baselineCpuUs, 0)}`,
-    `${fixed(f.cpuRatio, 2)}×`,
-    `≥ ${fixed(f.goal, 1)}×`,
-    f.ratio >= f.goal ? "✅ met" : "❌ missed",
-  ]);
-  const markdown = [
-    `### 8. Against what a team assembles by hand (autocannon ${String(result.connections)} connections, ${String(result.rounds)} rounds × ${String(result.durationSec)} s per variant after three warm-ups each, six variants in rotating order per round)`,
-    "",
-    'The gateway is the standalone server as section 4 starts it, with its per-IP rate limit on (a limit the run cannot reach), access log, request ids, helmet headers with its CSP, host/method guards and body limits. The assembled stack is Express 5 + helmet() + pino-http + aws-jwt-verify (JWKS cached up front) in front of one route answering the same bytes as `GET /auth/me`; the bare route is Express 5 answering `{"status":"ok"}` with nothing else. Every server is its own process logging to /dev/null. Ratios are medians over rounds of req/s ÷ the baseline\'s req/s in the same round; CPU is server CPU µs per answer (/proc), its ratio baseline ÷ gateway.',
-    "",
-    markdownTable(
-      [
-        "pair",
-        "req/s (gateway / baseline)",
-        "ratio",
-        "per round",
-        "server µs/req",
-        "CPU ratio",
-        "goal",
-        "",
-      ],
-      rows,
-    ),
-  ].join("\n");
-  const summary = result.figures.map((f) => `${f.key}=${fixed(f.ratio, 2)}`).join(" ");
-  return { markdown, goals, summary };
+/** Section 8 of the bench report: one row per pair, its goal, and its `RESULT` key. */
+export function stackSection(result: StackBenchResult): Section {
+  const rows = result.figures.map((f): Row => ({
+    cells: [
+      f.name,
+      `${whole(f.gatewayRate)} / ${whole(f.baselineRate)}`,
+      times(f.ratio),
+      f.byRound.map((r) => fixed(r, 2)).join(" / "),
+      `${fixed(f.gatewayCpuUs, 0)} / ${fixed(f.baselineCpuUs, 0)}`,
+      times(f.cpuRatio),
+    ],
+    goal: { name: f.key, value: f.ratio, op: "≥", bound: f.goal, unit: "×", digits: 1 },
+    result: { [f.key]: fixed(f.ratio, 2) },
+  }));
+  const head = [
+    "pair",
+    "req/s (gateway / baseline)",
+    "ratio",
+    "per round",
+    "server µs/req",
+    "CPU ratio",
+  ];
+  return {
+    title: `### 8. Against what a team assembles by hand (autocannon ${String(result.connections)} connections, ${String(result.rounds)} rounds × ${String(result.durationSec)} s per variant after three warm-ups each, six variants in rotating order per round)`,
+    blocks: [
+      'The gateway is the standalone server as section 4 starts it, with its per-IP rate limit on (a limit the run cannot reach), access log, request ids, helmet headers with its CSP, host/method guards and body limits. The assembled stack is Express 5 + helmet() + pino-http + aws-jwt-verify (JWKS cached up front) in front of one route answering the same bytes as `GET /auth/me`; the bare route is Express 5 answering `{"status":"ok"}` with nothing else. Every server is its own process logging to /dev/null. Ratios are medians over rounds of req/s ÷ the baseline\'s req/s in the same round; CPU is server CPU µs per answer (/proc), its ratio baseline ÷ gateway.',
+      { head, rows },
+    ],
+  };
 }
 
 // =============================================================================================
@@ -369,7 +368,9 @@ async function runAlone(quick: boolean): Promise<void> {
     rounds: quick ? 3 : 7,
     log,
   });
-  const { markdown, summary } = stackSection(result);
+  const section = stackSection(result);
+  const markdown = renderSection(section);
+  const summary = resultPairs([section]).join(" ");
   const load1 = os
     .loadavg()
     .map((l) => l.toFixed(2))

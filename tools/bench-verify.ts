@@ -16,6 +16,16 @@ import { MemoryRevocationStore } from "../src/auth/revocation";
 import { StaticKeyStore } from "../src/auth/keys";
 import { GatewayError } from "../src/errors";
 import { createVerifier, type TokenVerifier, type VerifyOutcome } from "../src/auth/verifier";
+import {
+  fixed,
+  renderSection,
+  resultPairs,
+  times,
+  whole,
+  type Goal,
+  type Row,
+  type Section,
+} from "./lib/report";
 import { median } from "./lib/stats";
 import {
   CLIENT_ID,
@@ -329,15 +339,58 @@ function summarize(specs: readonly CaseSpec[], samples: readonly number[][]): Ve
   };
 }
 
-/** The result as a fixed-width table. */
-export function formatVerifyBench(result: VerifyBenchResult): string {
-  const rows = result.cases.map(
-    (c) =>
-      `${c.name.padEnd(24)} ${Math.round(c.opsPerSec).toLocaleString("en-US").padStart(12)}` +
-      ` ${c.vsRaw.toFixed(2).padStart(8)}× ${c.vsAwsJwtVerify.toFixed(2).padStart(8)}×  ${c.description}`,
-  );
-  const head = `${"case".padEnd(24)} ${"ops/s".padStart(12)} ${"vs raw".padStart(9)} ${"vs awsjwt".padStart(9)}`;
-  return [head, ...rows].join("\n");
+/** Goals of issue #4 on the ratios of {@link VerifyBenchResult}. */
+export const VERIFY_GOALS = { missVsAwsJwt: 1.05, hitVsAwsJwt: 12, rejectVsRaw: 5 } as const;
+
+/** The goal rows of the case table: the one on each case name. */
+function caseGoal(result: VerifyBenchResult, name: string): Goal | undefined {
+  const vsAws = (goal: string, value: number, bound: number): Goal => {
+    return { name: goal, value, op: "≥", bound, unit: "× aws-jwt-verify" };
+  };
+  if (name === "ours miss")
+    return vsAws("verify miss", result.missVsAwsJwt, VERIFY_GOALS.missVsAwsJwt);
+  if (name === "ours hit") return vsAws("verify hit", result.hitVsAwsJwt, VERIFY_GOALS.hitVsAwsJwt);
+  return undefined;
+}
+
+/** The `RESULT` keys of the case rows. */
+const CASE_RESULTS: Record<string, (result: VerifyBenchResult) => Record<string, string>> = {
+  "ours miss": (r) => ({ verify_miss_vs_awsjwt: fixed(r.missVsAwsJwt, 2) }),
+  "ours hit": (r) => ({ verify_hit_vs_awsjwt: fixed(r.hitVsAwsJwt, 1) }),
+};
+
+/** Section 1 of the bench report: every case, and the slowest rejection against raw verify. */
+export function verifySection(
+  result: VerifyBenchResult,
+  plan: { readonly rounds: number; readonly durationMs: number },
+): Section {
+  const rows: Row[] = result.cases.map((c) => ({
+    cells: [c.name, whole(c.opsPerSec), times(c.vsRaw), times(c.vsAwsJwtVerify)],
+    goal: caseGoal(result, c.name),
+    notes: [c.description],
+    result: CASE_RESULTS[c.name]?.(result),
+  }));
+  rows.push({
+    cells: [
+      "slowest rejection (malformed, unknown kid, expired)",
+      "",
+      times(result.rejectVsRaw),
+      "",
+    ],
+    goal: {
+      name: "rejections",
+      value: result.rejectVsRaw,
+      op: "≥",
+      bound: VERIFY_GOALS.rejectVsRaw,
+      unit: "× raw",
+    },
+    notes: ["min over the three cases"],
+    result: { reject_vs_raw: fixed(result.rejectVsRaw, 1) },
+  });
+  return {
+    title: `### 1. Verification in process (median of ${String(plan.rounds)} × ${String(plan.durationMs)} ms, RSA-2048, Cognito-shaped access tokens)`,
+    blocks: [{ head: ["case", "ops/s", "vs raw", "vs aws-jwt-verify"], notesHead: ["what"], rows }],
+  };
 }
 
 function flag(args: readonly string[], name: string): number | undefined {
@@ -355,18 +408,18 @@ function listFlag(args: readonly string[], name: string): string[] | undefined {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const plan = {
+    durationMs: flag(args, "--duration-ms") ?? 2000,
+    rounds: flag(args, "--rounds") ?? 3,
+  };
   const result = await runVerifyBench({
-    durationMs: flag(args, "--duration-ms"),
-    rounds: flag(args, "--rounds"),
+    ...plan,
     distinctTokens: flag(args, "--tokens"),
     only: listFlag(args, "--only"),
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(`${formatVerifyBench(result)}\n`);
-  const r = (x: number): string => x.toFixed(2);
-  process.stdout.write(
-    `RESULT verify_miss_vs_awsjwt=${r(result.missVsAwsJwt)} verify_hit_vs_awsjwt=${r(result.hitVsAwsJwt)} reject_vs_raw=${r(result.rejectVsRaw)}\n`,
-  );
+  const section = verifySection(result, plan);
+  process.stdout.write(`${renderSection(section)}\n\nRESULT ${resultPairs([section]).join(" ")}\n`);
 }
 
 if (require.main === module) {

@@ -10,6 +10,16 @@ export function whole(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a";
 }
 
+/** A ratio as printed: "1.05×". */
+export function times(value: number, digits = 2): string {
+  return `${fixed(value, digits)}×`;
+}
+
+/** Milliseconds as printed: "2.43 ms". */
+export function millis(value: number, digits = 2): string {
+  return `${fixed(value, digits)} ms`;
+}
+
 /** A markdown table; cells are escaped for `|`. */
 export function markdownTable(
   head: readonly string[],
