@@ -9,10 +9,10 @@ import os from "node:os";
 import { startCluster, type Cluster } from "./lib/cluster";
 import { createAccount } from "./lib/gateways";
 import { send } from "./lib/http";
+import { load, type LoadRun } from "./lib/load";
 import { cpuSeconds } from "./lib/proc";
 import { fixed, millis, times, whole, type Section } from "./lib/report";
 import { median } from "./lib/stats";
-import { load, type LoadRun } from "./bench-http";
 
 /** Options of {@link runScaleOutBench}. */
 export interface ScaleOutOptions {

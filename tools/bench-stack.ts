@@ -14,26 +14,16 @@
  *
  *   npx tsx tools/bench-stack.ts run [--quick]   (this section alone, while iterating)
  */
-import { once } from "node:events";
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
-import os from "node:os";
-import { join } from "node:path";
 import type { JsonWebKey } from "node:crypto";
 import type { RequestHandler } from "express";
-import {
-  cycler,
-  load,
-  roundOrder,
-  startIpcChild,
-  startProduct,
-  writeJwks,
-  type LoadRun,
-  type RouteBenchOptions,
-} from "./bench-http";
+import { startFakeChild, startProduct, writeJwks, type RouteBenchOptions } from "./bench-http";
+import { startIpcChild, serveToParent } from "./lib/ipc";
+import { cycler, load, roundOrder, type LoadRun } from "./lib/load";
 import { send } from "./lib/http";
-import { installChildCleanup, stopAllChildren, type Child } from "./lib/processes";
+import { loadAverage } from "./lib/proc";
+import { installChildCleanup, runMain, type Child } from "./lib/processes";
 import {
   fixed,
   renderSection,
@@ -148,7 +138,7 @@ const GATEWAY_ENV = {
 
 /** Starts one baseline server child (this file's `stack` or `bare` mode). */
 function startBaseline(mode: "stack" | "bare", jwksPath: string) {
-  return startIpcChild(`${mode} baseline`, mode, jwksPath, [], __filename);
+  return startIpcChild(`${mode} baseline`, __filename, mode, jwksPath);
 }
 
 /** The gateway and the stack answer the same bytes; both refuse a forged token. */
@@ -176,9 +166,7 @@ export async function runStackBench(options: StackBenchOptions): Promise<StackBe
   const started: Child[] = [];
   try {
     // The fake answers /readyz's reachability probe (and would answer logins with this token).
-    const tokenFile = join(jwks.dir, "access-token.txt");
-    writeFileSync(tokenFile, options.reusedToken);
-    const fake = await startIpcChild("fake Cognito", "fake", tokenFile, []);
+    const fake = await startFakeChild(jwks.dir, options.reusedToken);
     started.push(fake.child);
     const gateway = await startProduct(fake.url, jwks.path, options.nodeFlags ?? [], GATEWAY_ENV);
     started.push(gateway.child);
@@ -334,27 +322,14 @@ async function bareApp() {
 async function serve(mode: "stack" | "bare", jwksPath: string): Promise<void> {
   const { readFileSync } = await import("node:fs");
   const jwks = JSON.parse(readFileSync(jwksPath, "utf8")) as { keys: JsonWebKey[] };
-  const app = mode === "stack" ? await stackApp(jwks) : await bareApp();
-  const server = app.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const stop = () => {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  process.once("disconnect", stop);
-  process.send?.({ port: (server.address() as AddressInfo).port });
+  await serveToParent(mode === "stack" ? await stackApp(jwks) : await bareApp());
 }
 
 /** `run [--quick]`: this section alone, with the plan `npm run bench` uses. */
 async function runAlone(quick: boolean): Promise<void> {
   installChildCleanup();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const load0 = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
+  const load0 = loadAverage();
   const key = signingKey();
   const tokens = mintAccessTokens(key, 12_000);
   const reusedToken = mintAccessToken(key, 12_000);
@@ -371,10 +346,7 @@ async function runAlone(quick: boolean): Promise<void> {
   const section = stackSection(result);
   const markdown = renderSection(section);
   const summary = resultPairs([section]).join(" ");
-  const load1 = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
+  const load1 = loadAverage();
   process.stdout.write(
     `${markdown}\n\nLoad average: ${load0} at start, ${load1} at the end.\n\nRESULT ${summary}\n`,
   );
@@ -394,17 +366,5 @@ if (require.main === module) {
     );
     process.exit(2);
   }
-  main()
-    .catch((error: unknown) => {
-      process.stderr.write(
-        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    })
-    .finally(async () => {
-      if (mode === "run") {
-        await stopAllChildren();
-        process.exit();
-      }
-    });
+  runMain(main, { exit: mode === "run" });
 }

@@ -30,7 +30,14 @@ import {
   type RouteFigure,
 } from "./bench-http";
 import { freePort, waitFor200 } from "./lib/http";
-import { childEnv, installChildCleanup, startChild, stopAllChildren } from "./lib/processes";
+import { loadAverage } from "./lib/proc";
+import {
+  childEnv,
+  installChildCleanup,
+  runMain,
+  startChild,
+  stopAllChildren,
+} from "./lib/processes";
 import {
   fixed,
   goalsOf,
@@ -474,13 +481,6 @@ async function measure(plan: Plan, nodeFlags: readonly string[]): Promise<Result
   return { verify, routes, product, starts, scaleOut, redis, stack };
 }
 
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
@@ -505,16 +505,4 @@ async function main(): Promise<void> {
   );
 }
 
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopAllChildren();
-    // Whatever is still open (a fake server or keep-alive socket after an error) must not keep
-    // the bench alive.
-    process.exit();
-  });
+runMain(main, { exit: true });
