@@ -26,6 +26,7 @@ import {
   type Row,
   type Section,
 } from "./lib/report";
+import { cycler } from "./lib/load";
 import { median } from "./lib/stats";
 import {
   CLIENT_ID,
@@ -109,16 +110,6 @@ interface CaseSpec {
   readonly async: boolean;
 }
 
-/** Cycles through `items` without allocating. */
-function cycler<T>(items: readonly T[]): () => T {
-  let i = 0;
-  return () => {
-    const item = items[i] as T;
-    i = i + 1 === items.length ? 0 : i + 1;
-    return item;
-  };
-}
-
 /** Requires a synchronous acceptance from `check()`: anything else makes the bench invalid. */
 function accepted(outcome: VerifyOutcome | Promise<VerifyOutcome>): VerifyOutcome {
   if (outcome instanceof Promise || outcome instanceof GatewayError) {
@@ -149,7 +140,12 @@ function ourVerifier(fixture: Fixture, cache: false | { maxEntries: number }): T
   });
 }
 
-function caseSpecs(f: Fixture): CaseSpec[] {
+function syncCase(name: string, description: string, make: () => Op): CaseSpec {
+  return { name, description, make, async: false };
+}
+
+/** The libraries' cases: the raw `crypto.verify` limit, aws-jwt-verify, the samples. */
+function baselineCases(f: Fixture): CaseSpec[] {
   const split = f.tokens.map((t) => {
     const dot = t.lastIndexOf(".");
     return { data: Buffer.from(t.slice(0, dot)), sig: Buffer.from(t.slice(dot + 1), "base64url") };
@@ -161,37 +157,36 @@ function caseSpecs(f: Fixture): CaseSpec[] {
   });
   aws.cacheJwks({ keys: [f.jwk as Parameters<typeof aws.cacheJwks>[0]["keys"][number]] });
   const opts: jwt.VerifyOptions = { algorithms: ["RS256"], issuer: ISSUER };
-  // Cache smaller than the token set, cycled in order: every lookup misses, eviction included.
-  const missVerifier = ourVerifier(f, { maxEntries: Math.max(1, Math.floor(f.tokens.length / 2)) });
-  const hitVerifier = ourVerifier(f, { maxEntries: 10_000 });
-  const rejectVerifier = ourVerifier(f, false);
-  const hitToken = f.tokens[0] ?? "";
-  const sync = (name: string, description: string, make: () => Op): CaseSpec => ({
-    name,
-    description,
-    make,
-    async: false,
-  });
   return [
-    sync("raw", "crypto.verify + cached KeyObject only", () => {
+    syncCase("raw", "crypto.verify + cached KeyObject only", () => {
       const next = cycler(split);
       return () => {
         const { data, sig } = next();
         return verify("RSA-SHA256", data, f.publicKey, sig);
       };
     }),
-    sync("aws-jwt-verify", "CognitoJwtVerifier + cacheJwks + verifySync", () => {
+    syncCase("aws-jwt-verify", "CognitoJwtVerifier + cacheJwks + verifySync", () => {
       const next = cycler(f.tokens);
       return () => aws.verifySync(next());
     }),
-    sync("jwk-to-pem+jsonwebtoken", "jwkToPem(jwk) each call + jwt.verify", () => {
+    syncCase("jwk-to-pem+jsonwebtoken", "jwkToPem(jwk) each call + jwt.verify", () => {
       const next = cycler(f.tokens);
       return () => jwt.verify(next(), jwkToPem(f.jwk as jwkToPem.JWK), opts);
     }),
-    sync("jsonwebtoken+KeyObject", "jwt.verify with a cached KeyObject", () => {
+    syncCase("jsonwebtoken+KeyObject", "jwt.verify with a cached KeyObject", () => {
       const next = cycler(f.tokens);
       return () => jwt.verify(next(), f.publicKey, opts);
     }),
+  ];
+}
+
+/** Our verifier accepting: cache misses and hits, through `verify()` and `check()`. */
+function acceptCases(f: Fixture): CaseSpec[] {
+  // Cache smaller than the token set, cycled in order: every lookup misses, eviction included.
+  const missVerifier = ourVerifier(f, { maxEntries: Math.max(1, Math.floor(f.tokens.length / 2)) });
+  const hitVerifier = ourVerifier(f, { maxEntries: 10_000 });
+  const hitToken = f.tokens[0] ?? "";
+  return [
     {
       name: "ours miss",
       description: "verify(), distinct tokens, cache cycled beyond capacity",
@@ -201,7 +196,7 @@ function caseSpecs(f: Fixture): CaseSpec[] {
         return () => missVerifier.verify(next());
       },
     },
-    sync("ours miss (check)", "check(), as the middleware calls it, same tokens", () => {
+    syncCase("ours miss (check)", "check(), as the middleware calls it, same tokens", () => {
       const next = cycler(f.tokens);
       return () => accepted(missVerifier.check(next()));
     }),
@@ -211,27 +206,32 @@ function caseSpecs(f: Fixture): CaseSpec[] {
       async: true,
       make: () => () => hitVerifier.verify(hitToken),
     },
-    sync("ours hit (check)", "check(), as the middleware calls it", () => () => {
+    syncCase("ours hit (check)", "check(), as the middleware calls it", () => () => {
       return accepted(hitVerifier.check(hitToken));
     }),
-    sync("ours hit (fresh string)", "check(), a new copy of the token string each time", () => {
+    syncCase("ours hit (fresh string)", "check(), a new copy of the token string each time", () => {
       const bytes = Buffer.from(hitToken, "latin1");
       // An HTTP server builds a new header string per request: its hash is not cached yet.
       return () => accepted(hitVerifier.check(bytes.toString("latin1")));
     }),
-    sync("reject malformed", "check(): bad base64url character", () =>
-      refused(() => rejectVerifier.check(f.malformed)),
-    ),
-    sync("reject unknown kid", "check(): kid not pinned", () =>
-      refused(() => rejectVerifier.check(f.unknownKid)),
-    ),
-    sync("reject expired", "check(): exp an hour ago", () =>
-      refused(() => rejectVerifier.check(f.expired)),
-    ),
-    sync("reject bad signature", "check(): needs the RSA operation", () =>
-      refused(() => rejectVerifier.check(f.badSignature)),
-    ),
   ];
+}
+
+/** Our verifier refusing, cheapest first; the bad signature needs the RSA operation. */
+function rejectCases(f: Fixture): CaseSpec[] {
+  const rejectVerifier = ourVerifier(f, false);
+  const reject = (name: string, description: string, token: string) =>
+    syncCase(name, description, () => refused(() => rejectVerifier.check(token)));
+  return [
+    reject("reject malformed", "check(): bad base64url character", f.malformed),
+    reject("reject unknown kid", "check(): kid not pinned", f.unknownKid),
+    reject("reject expired", "check(): exp an hour ago", f.expired),
+    reject("reject bad signature", "check(): needs the RSA operation", f.badSignature),
+  ];
+}
+
+function caseSpecs(f: Fixture): CaseSpec[] {
+  return [...baselineCases(f), ...acceptCases(f), ...rejectCases(f)];
 }
 
 const BATCH = 64;
