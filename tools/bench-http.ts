@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { RequestHandler, Response } from "express";
 import type JwkToPem from "jwk-to-pem";
+import { bearer, cachedAwsVerifier } from "./lib/aws-jwt-verify";
 import { send, freePort, waitFor200, type Answer } from "./lib/http";
 import { startIpcChild, reportToParent, serveToParent, type IpcServer } from "./lib/ipc";
 import { cycler, load, roundOrder, type LoadRun } from "./lib/load";
@@ -622,10 +623,6 @@ interface Locals {
   sub?: string;
 }
 
-function bearer(header: string | undefined): string {
-  return header?.startsWith("Bearer ") === true ? header.slice(7) : "";
-}
-
 function refuse(res: Response): void {
   res.status(401).json({ error: { code: "invalid_token" } });
 }
@@ -664,14 +661,8 @@ async function rawHandler(jwks: { keys: JsonWebKey[] }): Promise<RequestHandler>
 }
 
 /** aws-jwt-verify with the JWKS cached up front. */
-async function awsJwtHandler(jwks: { keys: JsonWebKey[] }): Promise<RequestHandler> {
-  const { CognitoJwtVerifier } = await import("aws-jwt-verify");
-  const aws = CognitoJwtVerifier.create({
-    userPoolId: POOL_ID,
-    tokenUse: "access",
-    clientId: CLIENT_ID,
-  });
-  aws.cacheJwks(jwks as Parameters<typeof aws.cacheJwks>[0]);
+function awsJwtHandler(jwks: { keys: JsonWebKey[] }): RequestHandler {
+  const aws = cachedAwsVerifier(jwks);
   return (req, res, next) => {
     aws.verify(bearer(req.headers.authorization)).then(
       (payload) => {
@@ -729,7 +720,7 @@ async function benchApp(jwks: { keys: JsonWebKey[] }) {
   app.get("/open", answer);
   app.get("/ours", await oursHandler(jwks), answer);
   app.get("/raw", await rawHandler(jwks), answer);
-  app.get("/awsjwt", await awsJwtHandler(jwks), answer);
+  app.get("/awsjwt", awsJwtHandler(jwks), answer);
   app.get("/sample", await sampleHandler(jwks), answer);
   return app;
 }

@@ -19,6 +19,7 @@ import { createRequire } from "node:module";
 import type { JsonWebKey } from "node:crypto";
 import type { RequestHandler } from "express";
 import { startFakeChild, startProduct, writeJwks, type RouteBenchOptions } from "./bench-http";
+import { bearer, cachedAwsVerifier } from "./lib/aws-jwt-verify";
 import { startIpcChild, serveToParent } from "./lib/ipc";
 import { cycler, load, roundOrder, type LoadRun } from "./lib/load";
 import { send } from "./lib/http";
@@ -34,7 +35,7 @@ import {
   type Section,
 } from "./lib/report";
 import { median, pairedMedian, ratio } from "./lib/stats";
-import { CLIENT_ID, POOL_ID, mintAccessToken, mintAccessTokens, signingKey } from "./lib/tokens";
+import { mintAccessToken, mintAccessTokens, signingKey } from "./lib/tokens";
 
 type Server = "gateway" | "stack" | "bare";
 
@@ -278,21 +279,13 @@ async function stackApp(jwks: { keys: JsonWebKey[] }) {
   const { default: helmet } = await import("helmet");
   // Loaded untyped: pino-http's type declarations retype `req.id` for the whole program.
   const pinoHttp = createRequire(__filename)("pino-http") as () => RequestHandler;
-  const { CognitoJwtVerifier } = await import("aws-jwt-verify");
-  const verifier = CognitoJwtVerifier.create({
-    userPoolId: POOL_ID,
-    tokenUse: "access",
-    clientId: CLIENT_ID,
-  });
-  verifier.cacheJwks(jwks as Parameters<typeof verifier.cacheJwks>[0]);
+  const verifier = cachedAwsVerifier(jwks);
   const app = express();
   app.disable("x-powered-by");
   app.use(pinoHttp());
   app.use(helmet());
   app.get("/me", (req, res) => {
-    const header = req.headers.authorization ?? "";
-    const token = header.startsWith("Bearer ") ? header.slice(7) : "";
-    verifier.verify(token).then(
+    verifier.verify(bearer(req.headers.authorization)).then(
       (claims) => {
         const groups = claims["cognito:groups"];
         res.json({

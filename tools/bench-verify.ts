@@ -9,7 +9,6 @@
  * machine load spreads over all cases alike); the median of the rounds is reported.
  */
 import { verify, type JsonWebKey, type KeyObject } from "node:crypto";
-import { CognitoJwtVerifier } from "aws-jwt-verify";
 import jwt from "jsonwebtoken";
 import jwkToPem from "jwk-to-pem";
 import { MemoryRevocationStore } from "../src/auth/revocation";
@@ -26,6 +25,7 @@ import {
   type Row,
   type Section,
 } from "./lib/report";
+import { cachedAwsVerifier } from "./lib/aws-jwt-verify";
 import { cycler } from "./lib/load";
 import { median } from "./lib/stats";
 import {
@@ -150,12 +150,7 @@ function baselineCases(f: Fixture): CaseSpec[] {
     const dot = t.lastIndexOf(".");
     return { data: Buffer.from(t.slice(0, dot)), sig: Buffer.from(t.slice(dot + 1), "base64url") };
   });
-  const aws = CognitoJwtVerifier.create({
-    userPoolId: POOL_ID,
-    tokenUse: "access",
-    clientId: CLIENT_ID,
-  });
-  aws.cacheJwks({ keys: [f.jwk as Parameters<typeof aws.cacheJwks>[0]["keys"][number]] });
+  const aws = cachedAwsVerifier({ keys: [f.jwk] });
   const opts: jwt.VerifyOptions = { algorithms: ["RS256"], issuer: ISSUER };
   return [
     syncCase("raw", "crypto.verify + cached KeyObject only", () => {
