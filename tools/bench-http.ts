@@ -15,7 +15,6 @@ import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { verify as verifySignature, type JsonWebKey, type KeyObject } from "node:crypto";
@@ -24,109 +23,22 @@ import {
   SignUpCommand,
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
-import autocannon from "autocannon";
 import { MEMORY_PROFILE_FLAGS } from "../src/memory-profile";
 import type { RequestHandler, Response } from "express";
 import type JwkToPem from "jwk-to-pem";
-import {
-  BENCH_CLIENT_ID,
-  BENCH_CLIENT_SECRET,
-  BENCH_ISSUER,
-  BENCH_POOL_ID,
-  childEnv,
-  cpuSeconds,
-  mainThreadCpuSeconds,
-  median,
-  memoryMb,
-  pairedMedian,
-  percentile,
-  ratio,
-  request,
-  sleep,
-  startChild,
-  startFakeCognito,
-  waitFor200,
-  freePort,
-  type BenchKey,
-  type Child,
-} from "./bench-lib";
+import { bearer, cachedAwsVerifier } from "./lib/aws-jwt-verify";
+import { send, freePort, waitFor200, type Answer } from "./lib/http";
+import { startIpcChild, reportToParent, serveToParent, type IpcServer } from "./lib/ipc";
+import { cycler, load, roundOrder, type LoadRun } from "./lib/load";
+import { mainThreadCpuSeconds, memoryMb } from "./lib/proc";
+import { childEnv, runMain, sleep, startChild, type Child } from "./lib/processes";
+import { median, pairedMedian, percentile, ratio } from "./lib/stats";
+import { CLIENT_ID, CLIENT_SECRET, ISSUER, POOL_ID, type SigningKey } from "./lib/tokens";
+import { startFakeCognito } from "./lib/fake-cognito";
 
 const ROOT = resolve(__dirname, "..");
 
-/** A load-generator run: what it got and what the server spent. */
-export interface LoadRun {
-  /** 2xx answers per second. */
-  readonly rate: number;
-  readonly ok: number;
-  readonly elapsedSec: number;
-  /** Server CPU time (user + system) per answer, µs. */
-  readonly cpuUsPerReq: number;
-  /** Server CPU seconds per wall second (1 = one core busy). */
-  readonly serverBusy: number;
-  /** autocannon's latency (1 ms resolution). */
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-}
-
-interface LoadSpec {
-  readonly url: string;
-  readonly connections: number;
-  readonly durationSec: number;
-  /** The bearer token of each request, called once per request. */
-  readonly token: () => string;
-  /** Process whose CPU time is charged to the run. */
-  readonly serverPid: number;
-}
-
-/** One autocannon run; throws unless every answer was 2xx with no errors or timeouts. */
-export async function load(spec: LoadSpec): Promise<LoadRun> {
-  const cpuBefore = cpuSeconds(spec.serverPid);
-  const started = performance.now();
-  const result = await autocannon({
-    url: spec.url,
-    connections: spec.connections,
-    duration: spec.durationSec,
-    timeout: 10,
-    requests: [
-      {
-        method: "GET",
-        // Every variant rebuilds its request with a token, so the client's cost is the same
-        // for all of them (the open route ignores the header).
-        setupRequest: (req) => ({ ...req, headers: { authorization: `Bearer ${spec.token()}` } }),
-      },
-    ],
-  });
-  const elapsedSec = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(spec.serverPid) - cpuBefore;
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(
-      `bench: ${spec.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
-  }
-  const ok = result["2xx"];
-  return {
-    rate: ok / elapsedSec,
-    ok,
-    elapsedSec,
-    cpuUsPerReq: (cpu * 1e6) / ok,
-    serverBusy: cpu / elapsedSec,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-  };
-}
-
-/** Cycles through `items`. */
-export function cycler<T>(items: readonly T[]): () => T {
-  if (items.length === 0) throw new RangeError("cycler: nothing to cycle through");
-  let i = 0;
-  return () => {
-    const item = items[i] as T;
-    i = i + 1 === items.length ? 0 : i + 1;
-    return item;
-  };
-}
-
-export function writeJwks(key: BenchKey): { dir: string; path: string } {
+export function writeJwks(key: SigningKey): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), "cognito-gateway-bench-"));
   const path = join(dir, "jwks.json");
   writeFileSync(path, JSON.stringify(key.jwks));
@@ -180,7 +92,7 @@ const ROUTE_VARIANTS: readonly RouteVariant[] = [
 
 /** Options of {@link runRouteBench}. */
 export interface RouteBenchOptions {
-  readonly key: BenchKey;
+  readonly key: SigningKey;
   /** Distinct tokens; more than the verifier cache holds (10 000), so cycling them always misses. */
   readonly tokens: readonly string[];
   readonly reusedToken: string;
@@ -216,36 +128,6 @@ export interface RouteBenchResult {
   readonly authCpuUs: { readonly reused: number; readonly distinct: number };
 }
 
-/**
- * Starts `node --import tsx <script> <mode> <file>` (by default this file) and waits for the
- * port it reports over IPC (bounded), so no port can be taken between choosing and binding it.
- */
-export async function startIpcChild(
-  name: string,
-  mode: string,
-  file: string,
-  nodeFlags: readonly string[],
-  script: string = __filename,
-): Promise<{ child: Child; url: string }> {
-  const child = startChild(
-    name,
-    process.execPath,
-    [...nodeFlags, "--import", "tsx", script, mode, file],
-    { cwd: ROOT, env: childEnv({ NODE_ENV: "production" }), ipc: true },
-  );
-  const message = await Promise.race([
-    once(child.process, "message").then(([value]) => value as unknown),
-    child.exited.then(() => undefined),
-    sleep(30_000, undefined),
-  ]);
-  const port = (message as { port?: unknown } | undefined)?.port;
-  if (typeof port !== "number") {
-    await child.stop();
-    throw new Error(`bench: the ${name} did not start:\n${child.stderrTail()}`);
-  }
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-
 /** Asks the fake Cognito child how many calls of each operation it answered. */
 async function fakeCalls(fake: Child): Promise<Record<string, number>> {
   const answer = once(fake.process, "message").then(([value]) => value as unknown);
@@ -253,15 +135,6 @@ async function fakeCalls(fake: Child): Promise<Record<string, number>> {
   const message = await Promise.race([answer, sleep(2000, undefined)]);
   const calls = (message as { calls?: unknown } | undefined)?.calls;
   return typeof calls === "object" && calls !== null ? (calls as Record<string, number>) : {};
-}
-
-/**
- * Order of the variants in a round: rotated by one each round and reversed every other round,
- * so no variant always follows the same one.
- */
-export function roundOrder(count: number, round: number): number[] {
-  const order = Array.from({ length: count }, (_, k) => (k + round) % count);
-  return round % 2 === 1 ? order.reverse() : order;
 }
 
 /** Asks the bench server for a full garbage collection and waits for it (bounded). */
@@ -275,14 +148,14 @@ async function collectGarbage(server: Child): Promise<void> {
 async function selfCheckRoutes(url: string, token: string): Promise<void> {
   const forged = `${token.slice(0, token.lastIndexOf(".") + 1)}${"A".repeat(342)}`;
   for (const variant of ROUTE_VARIANTS) {
-    const good = await request(`${url}${variant.path}`, {
+    const good = await send(`${url}${variant.path}`, {
       headers: { authorization: `Bearer ${token}` },
     });
     if (good.status !== 200) {
       throw new Error(`bench: ${variant.path} refused a valid token (${good.status})`);
     }
     if (variant.path === "/open") continue;
-    const bad = await request(`${url}${variant.path}`, {
+    const bad = await send(`${url}${variant.path}`, {
       headers: { authorization: `Bearer ${forged}` },
     });
     if (bad.status !== 401) throw new Error(`bench: ${variant.path} accepted a forged token`);
@@ -295,7 +168,7 @@ async function selfCheckRoutes(url: string, token: string): Promise<void> {
  */
 export async function runRouteBench(options: RouteBenchOptions): Promise<RouteBenchResult> {
   const jwks = writeJwks(options.key);
-  const { child, url } = await startIpcChild("bench server", "serve", jwks.path, [
+  const { child, url } = await startIpcChild("bench server", __filename, "serve", jwks.path, [
     "--expose-gc",
     ...(options.nodeFlags ?? []),
   ]);
@@ -363,7 +236,7 @@ function summarizeRoutes(runs: readonly (readonly LoadRun[])[]): RouteBenchResul
 
 /** Options of {@link runProductBench}. */
 export interface ProductBenchOptions {
-  readonly key: BenchKey;
+  readonly key: SigningKey;
   readonly tokens: readonly string[];
   readonly reusedToken: string;
   /** RSS: connections (200), warm-up and measuring seconds. */
@@ -444,9 +317,9 @@ export async function startProduct(
         NODE_ENV: "production",
         HOST: "127.0.0.1",
         PORT: String(port),
-        COGNITO_USER_POOL_ID: BENCH_POOL_ID,
-        COGNITO_CLIENT_ID: BENCH_CLIENT_ID,
-        COGNITO_CLIENT_SECRET: BENCH_CLIENT_SECRET,
+        COGNITO_USER_POOL_ID: POOL_ID,
+        COGNITO_CLIENT_ID: CLIENT_ID,
+        COGNITO_CLIENT_SECRET: CLIENT_SECRET,
         COGNITO_ENDPOINT: fakeUrl,
         JWKS_PATH: jwksPath,
         RESPONSE_FLOOR_MS: "0",
@@ -566,161 +439,181 @@ async function measureLatency(
   }));
 }
 
-function expectStatus(answer: { status: number; body: string }, status: number, what: string) {
+function expectStatus(answer: Answer, status: number, what: string) {
   if (answer.status !== status) {
-    throw new Error(`bench: ${what} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    throw new Error(`bench: ${what} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
   }
 }
 
-function latencyTargets(
-  gatewayPid: number,
-  gatewayUrl: string,
-  fakeUrl: string,
-  sdk: CognitoIdentityProviderClient,
-  secretHash: string,
-  agent: http.Agent,
-): LatencyTarget[] {
-  const json = { "content-type": "application/json" };
-  const loginBody = JSON.stringify({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD });
-  const amz = (op: string) => ({
-    "content-type": "application/x-amz-json-1.1",
-    "x-amz-target": `AWSCognitoIdentityProviderService.${op}`,
-  });
-  const initiateInput = {
-    ClientId: BENCH_CLIENT_ID,
+/** What the latency targets call: the gateway, the fake it uses, and a direct SDK client. */
+interface LatencyContext {
+  readonly gateway: IpcServer;
+  readonly fakeUrl: string;
+  readonly sdk: CognitoIdentityProviderClient;
+  readonly agent: http.Agent;
+}
+
+/** The InitiateAuth and SignUp inputs of the bench user, as the gateway sends them. */
+function cognitoInputs(secretHash: string) {
+  const initiate = {
+    ClientId: CLIENT_ID,
     AuthFlow: "USER_PASSWORD_AUTH" as const,
     AuthParameters: { USERNAME: LOGIN_EMAIL, PASSWORD: LOGIN_PASSWORD, SECRET_HASH: secretHash },
   };
-  const signUpInput = {
-    ClientId: BENCH_CLIENT_ID,
+  const signUp = {
+    ClientId: CLIENT_ID,
     SecretHash: secretHash,
     Username: LOGIN_EMAIL,
     Password: LOGIN_PASSWORD,
     UserAttributes: [{ Name: "email", Value: LOGIN_EMAIL }],
   };
+  return { initiate, signUp };
+}
+
+/** Each gateway call beside the same Cognito call made with the SDK and as one raw request. */
+function latencyTargets(ctx: LatencyContext, secretHash: string): LatencyTarget[] {
+  const { initiate, signUp } = cognitoInputs(secretHash);
+  const loginBody = JSON.stringify({ email: LOGIN_EMAIL, password: LOGIN_PASSWORD });
   const post = async (url: string, headers: Record<string, string>, body: string, ok: number) => {
-    expectStatus(await request(url, { method: "POST", headers, body, agent }), ok, url);
+    const answer = await send(url, { method: "POST", headers, raw: body, agent: ctx.agent });
+    expectStatus(answer, ok, url);
   };
-  const gateway = () => mainThreadCpuSeconds(gatewayPid);
-  const self = () => mainThreadCpuSeconds(process.pid);
-  const targets: Omit<LatencyTarget, "cpu">[] = [
-    {
-      name: "GET /healthz via gateway",
-      call: async () => {
-        expectStatus(await request(`${gatewayUrl}/healthz`, { agent }), 200, "GET /healthz");
+  const viaGateway = (path: string, ok: number) => () =>
+    post(`${ctx.gateway.url}${path}`, { "content-type": "application/json" }, loginBody, ok);
+  const rawDirect = (op: string, input: object) => () =>
+    post(
+      `${ctx.fakeUrl}/`,
+      {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `AWSCognitoIdentityProviderService.${op}`,
       },
-    },
-    {
-      name: "login via gateway",
-      call: () => post(`${gatewayUrl}/auth/login`, json, loginBody, 200),
-    },
+      JSON.stringify(input),
+      200,
+    );
+  const healthz = async () => {
+    const answer = await send(`${ctx.gateway.url}/healthz`, { agent: ctx.agent });
+    expectStatus(answer, 200, "GET /healthz");
+  };
+  const targets: Omit<LatencyTarget, "cpu">[] = [
+    { name: "GET /healthz via gateway", call: healthz },
+    { name: "login via gateway", call: viaGateway("/auth/login", 200) },
     {
       name: "InitiateAuth, AWS SDK direct",
-      call: () => sdk.send(new InitiateAuthCommand(initiateInput)),
+      call: () => ctx.sdk.send(new InitiateAuthCommand(initiate)),
     },
-    {
-      name: "InitiateAuth, raw HTTP direct",
-      call: () => post(`${fakeUrl}/`, amz("InitiateAuth"), JSON.stringify(initiateInput), 200),
-    },
-    {
-      name: "register via gateway",
-      call: () => post(`${gatewayUrl}/auth/register`, json, loginBody, 202),
-    },
-    { name: "SignUp, AWS SDK direct", call: () => sdk.send(new SignUpCommand(signUpInput)) },
-    {
-      name: "SignUp, raw HTTP direct",
-      call: () => post(`${fakeUrl}/`, amz("SignUp"), JSON.stringify(signUpInput), 200),
-    },
+    { name: "InitiateAuth, raw HTTP direct", call: rawDirect("InitiateAuth", initiate) },
+    { name: "register via gateway", call: viaGateway("/auth/register", 202) },
+    { name: "SignUp, AWS SDK direct", call: () => ctx.sdk.send(new SignUpCommand(signUp)) },
+    { name: "SignUp, raw HTTP direct", call: rawDirect("SignUp", signUp) },
   ];
-  return targets.map((t) => ({ ...t, cpu: t.name.endsWith("via gateway") ? gateway : self }));
+  const gatewayCpu = () => mainThreadCpuSeconds(ctx.gateway.child.pid);
+  const selfCpu = () => mainThreadCpuSeconds(process.pid);
+  return targets.map((t) => ({ ...t, cpu: t.name.endsWith("via gateway") ? gatewayCpu : selfCpu }));
+}
+
+/** Login and register latency through the gateway, and their overhead over the SDK calls. */
+async function measureOverhead(ctx: LatencyContext, options: ProductBenchOptions) {
+  const { secretHash } = await import("../src/cognito/secret-hash");
+  options.log("  login/register latency, sequential");
+  const targets = latencyTargets(ctx, secretHash(LOGIN_EMAIL, CLIENT_ID, CLIENT_SECRET));
+  const latency = await measureLatency(targets, options.latency);
+  const at = (name: string) => latency.find((l) => l.name === name);
+  const diff = (a: string, b: string) => ({
+    p50: (at(a)?.p50 ?? NaN) - (at(b)?.p50 ?? NaN),
+    p99: (at(a)?.p99 ?? NaN) - (at(b)?.p99 ?? NaN),
+    cpuUs: (at(a)?.cpuUs ?? NaN) - (at(b)?.cpuUs ?? NaN),
+  });
+  const overhead = {
+    login: diff("login via gateway", "InitiateAuth, AWS SDK direct"),
+    register: diff("register via gateway", "SignUp, AWS SDK direct"),
+  };
+  return { latency, overhead };
+}
+
+/** Reference throughput of the full app: /healthz, and /auth/me with a reused or new token. */
+async function measureThroughput(
+  gateway: IpcServer,
+  options: ProductBenchOptions,
+): Promise<ProductBenchResult["throughput"]> {
+  const throughput: { name: string; run: LoadRun }[] = [];
+  const distinct = cycler(options.tokens);
+  for (const [name, path, token] of [
+    ["GET /healthz", "/healthz", distinct],
+    ["GET /auth/me reused token", "/auth/me", () => options.reusedToken],
+    ["GET /auth/me distinct tokens", "/auth/me", distinct],
+  ] as const) {
+    const spec = {
+      url: `${gateway.url}${path}`,
+      connections: options.throughput.connections,
+      token,
+      serverPid: gateway.child.pid,
+    };
+    await load({ ...spec, durationSec: options.throughput.warmupSec });
+    const run = await load({ ...spec, durationSec: options.throughput.durationSec });
+    throughput.push({ name, run });
+    options.log(
+      `  ${name}: ${Math.round(run.rate)} req/s, server ${Math.round(run.cpuUsPerReq)} µs/req`,
+    );
+  }
+  return throughput;
+}
+
+/** RSS of the compiled server, after one checked request and a pause to settle. */
+async function compiledRss(
+  gateway: IpcServer,
+  options: ProductBenchOptions,
+): Promise<ProductBenchResult["rss"]> {
+  const me = await send(`${gateway.url}/auth/me`, {
+    headers: { authorization: `Bearer ${options.reusedToken}` },
+  });
+  expectStatus(me, 200, "GET /auth/me");
+  await sleep(500);
+  options.log(`  RSS: ${options.rss.connections} connections on GET /auth/me, distinct tokens`);
+  const rss = await measureRss(options, gateway.child, gateway.url);
+  options.log(
+    `  RSS idle ${rss.idleMb.toFixed(1)} MB, peak ${rss.peakMb.toFixed(1)} MB, end ${rss.endMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s`,
+  );
+  return rss;
+}
+
+/**
+ * The fake Cognito in its own process (a direct SDK call then crosses a process boundary, as a
+ * call to Cognito does, and is not flattered by sharing this process's event loop); it answers
+ * logins with `accessToken` and the readiness probe.
+ */
+export async function startFakeChild(dir: string, accessToken: string): Promise<IpcServer> {
+  const tokenFile = join(dir, "access-token.txt");
+  writeFileSync(tokenFile, accessToken);
+  return startIpcChild("fake Cognito", __filename, "fake", tokenFile);
 }
 
 /** Sections 3 and 4, plus reference throughput of the full app. */
 export async function runProductBench(options: ProductBenchOptions): Promise<ProductBenchResult> {
-  // The SDK client and SECRET_HASH exactly as the gateway builds them.
+  // The SDK client exactly as the gateway builds it.
   const { createCognitoClient } = await import("../src/cognito/client");
-  const { secretHash } = await import("../src/cognito/secret-hash");
   const jwks = writeJwks(options.key);
-  // The fake runs in its own process: a direct SDK call then crosses a process boundary, as a
-  // call to Cognito does, and is not flattered by sharing this process's event loop.
-  const tokenFile = join(jwks.dir, "access-token.txt");
-  writeFileSync(tokenFile, options.reusedToken);
-  let fake: { child: Child; url: string } | undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let fake: IpcServer | undefined;
   let sdk: CognitoIdentityProviderClient | undefined;
-  let product: { child: Child; url: string } | undefined;
+  let gateway: IpcServer | undefined;
   try {
-    fake = await startIpcChild("fake Cognito", "fake", tokenFile, []);
-    sdk = createCognitoClient({
-      region: "us-east-1",
-      endpoint: fake.url,
-      timeoutMs: 3000,
-      maxAttempts: 2,
-    });
+    fake = await startFakeChild(jwks.dir, options.reusedToken);
+    const endpoint = fake.url;
+    sdk = createCognitoClient({ region: "us-east-1", endpoint, timeoutMs: 3000, maxAttempts: 2 });
     // The build `npm start` runs (prestart does the same).
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore" });
     const rssSources = await sourcesRss(options, fake.url, jwks.path);
-    product = await startProduct(fake.url, jwks.path, options.nodeFlags ?? []);
-    const { child, url } = product;
-    const me = await request(`${url}/auth/me`, {
-      headers: { authorization: `Bearer ${options.reusedToken}` },
-    });
-    expectStatus(me, 200, "GET /auth/me");
-    await sleep(500);
-    options.log(`  RSS: ${options.rss.connections} connections on GET /auth/me, distinct tokens`);
-    const rss = await measureRss(options, child, url);
-    options.log(
-      `  RSS idle ${rss.idleMb.toFixed(1)} MB, peak ${rss.peakMb.toFixed(1)} MB, end ${rss.endMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s`,
+    gateway = await startProduct(fake.url, jwks.path, options.nodeFlags ?? []);
+    const rss = await compiledRss(gateway, options);
+    const throughput = await measureThroughput(gateway, options);
+    const { latency, overhead } = await measureOverhead(
+      { gateway, fakeUrl: fake.url, sdk, agent },
+      options,
     );
-    const throughput: { name: string; run: LoadRun }[] = [];
-    const distinct = cycler(options.tokens);
-    for (const [name, path, token] of [
-      ["GET /healthz", "/healthz", distinct],
-      ["GET /auth/me reused token", "/auth/me", () => options.reusedToken],
-      ["GET /auth/me distinct tokens", "/auth/me", distinct],
-    ] as const) {
-      const spec = {
-        url: `${url}${path}`,
-        connections: options.throughput.connections,
-        token,
-        serverPid: child.pid,
-      };
-      await load({ ...spec, durationSec: options.throughput.warmupSec });
-      const run = await load({ ...spec, durationSec: options.throughput.durationSec });
-      throughput.push({ name, run });
-      options.log(
-        `  ${name}: ${Math.round(run.rate)} req/s, server ${Math.round(run.cpuUsPerReq)} µs/req`,
-      );
-    }
-    options.log("  login/register latency, sequential");
-    const targets = latencyTargets(
-      child.pid,
-      url,
-      fake.url,
-      sdk,
-      secretHash(LOGIN_EMAIL, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET),
-      agent,
-    );
-    const latency = await measureLatency(targets, options.latency);
-    const at = (name: string) => latency.find((l) => l.name === name);
-    const diff = (a: string, b: string) => ({
-      p50: (at(a)?.p50 ?? NaN) - (at(b)?.p50 ?? NaN),
-      p99: (at(a)?.p99 ?? NaN) - (at(b)?.p99 ?? NaN),
-      cpuUs: (at(a)?.cpuUs ?? NaN) - (at(b)?.cpuUs ?? NaN),
-    });
-    return {
-      rss,
-      rssSources,
-      latency,
-      overhead: {
-        login: diff("login via gateway", "InitiateAuth, AWS SDK direct"),
-        register: diff("register via gateway", "SignUp, AWS SDK direct"),
-      },
-      throughput,
-      fakeCalls: await fakeCalls(fake.child),
-    };
+    const calls = await fakeCalls(fake.child);
+    return { rss, rssSources, latency, overhead, throughput, fakeCalls: calls };
   } finally {
-    await product?.child.stop();
+    await gateway?.child.stop();
     sdk?.destroy();
     agent.destroy();
     await fake?.child.stop();
@@ -735,37 +628,34 @@ interface Locals {
   sub?: string;
 }
 
-/** Builds the bench app: one open route and the same route behind five verifiers. */
-async function benchApp(jwks: { keys: JsonWebKey[] }) {
-  const { default: express } = await import("express");
-  const { CognitoJwtVerifier } = await import("aws-jwt-verify");
-  const { default: jwt } = await import("jsonwebtoken");
-  const { default: jwkToPem } = await import("jwk-to-pem");
+function refuse(res: Response): void {
+  res.status(401).json({ error: { code: "invalid_token" } });
+}
+
+/** The gateway's own middleware, floors and limits off. */
+async function oursHandler(jwks: { keys: JsonWebKey[] }): Promise<RequestHandler> {
   const { StaticKeyStore } = await import("../src/auth/keys");
   const { createGateway } = await import("../src/gateway");
   const { createLogger } = await import("../src/logger");
-  type Handler = RequestHandler;
-
-  const keys = new StaticKeyStore(jwks, "bench JWKS");
   const gateway = createGateway({
-    userPoolId: BENCH_POOL_ID,
-    clientId: BENCH_CLIENT_ID,
-    clientSecret: BENCH_CLIENT_SECRET,
-    keys,
+    userPoolId: POOL_ID,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    keys: new StaticKeyStore(jwks, "bench JWKS"),
     logger: createLogger({ level: "silent" }),
     responseFloorMs: 0,
     responseJitterMs: 0,
     rateLimit: false,
   });
-  const key = keys.get(keys.kids[0] ?? "") as KeyObject;
-  const jwkByKid = new Map(jwks.keys.map((k) => [String(k.kid), k]));
-  const bearer = (header: string | undefined) =>
-    header?.startsWith("Bearer ") === true ? header.slice(7) : "";
-  const refuse = (res: Response) => {
-    res.status(401).json({ error: { code: "invalid_token" } });
-  };
+  return gateway.requireAuth({ tokenUse: "access" });
+}
 
-  const raw: Handler = (req, res, next) => {
+/** The floor: split and `crypto.verify` with a KeyObject, no claim checks. */
+async function rawHandler(jwks: { keys: JsonWebKey[] }): Promise<RequestHandler> {
+  const { StaticKeyStore } = await import("../src/auth/keys");
+  const keys = new StaticKeyStore(jwks, "bench JWKS");
+  const key = keys.get(keys.kids[0] ?? "") as KeyObject;
+  return (req, res, next) => {
     const token = bearer(req.headers.authorization);
     const dot = token.lastIndexOf(".");
     const signed = Buffer.from(token.slice(0, dot), "latin1");
@@ -773,14 +663,12 @@ async function benchApp(jwks: { keys: JsonWebKey[] }) {
     if (dot > 0 && verifySignature("RSA-SHA256", signed, key, signature)) next();
     else refuse(res);
   };
+}
 
-  const aws = CognitoJwtVerifier.create({
-    userPoolId: BENCH_POOL_ID,
-    tokenUse: "access",
-    clientId: BENCH_CLIENT_ID,
-  });
-  aws.cacheJwks(jwks as Parameters<typeof aws.cacheJwks>[0]);
-  const awsJwt: Handler = (req, res, next) => {
+/** aws-jwt-verify with the JWKS cached up front. */
+function awsJwtHandler(jwks: { keys: JsonWebKey[] }): RequestHandler {
+  const aws = cachedAwsVerifier(jwks);
+  return (req, res, next) => {
     aws.verify(bearer(req.headers.authorization)).then(
       (payload) => {
         (res.locals as Locals).sub = payload.sub;
@@ -791,18 +679,23 @@ async function benchApp(jwks: { keys: JsonWebKey[] }) {
       },
     );
   };
+}
 
-  // The decode-verify sample most Cognito tutorials copy: PEM built from the JWK on each call.
+/** The decode-verify sample most Cognito tutorials copy: PEM built from the JWK on each call. */
+async function sampleHandler(jwks: { keys: JsonWebKey[] }): Promise<RequestHandler> {
+  const { default: jwt } = await import("jsonwebtoken");
+  const { default: jwkToPem } = await import("jwk-to-pem");
+  const jwkByKid = new Map(jwks.keys.map((k) => [String(k.kid), k]));
   const sampleSub = (token: string): string | undefined => {
     const decoded = jwt.decode(token, { complete: true });
     const jwk = jwkByKid.get(String(decoded?.header.kid));
     if (jwk === undefined) return undefined;
     const pem = jwkToPem(jwk as JwkToPem.JWK);
-    const payload = jwt.verify(token, pem, { algorithms: ["RS256"], issuer: BENCH_ISSUER });
+    const payload = jwt.verify(token, pem, { algorithms: ["RS256"], issuer: ISSUER });
     if (typeof payload === "string" || payload.token_use !== "access") return undefined;
-    return payload.client_id === BENCH_CLIENT_ID ? payload.sub : undefined;
+    return payload.client_id === CLIENT_ID ? payload.sub : undefined;
   };
-  const sample: Handler = (req, res, next) => {
+  return (req, res, next) => {
     let sub: string | undefined;
     try {
       sub = sampleSub(bearer(req.headers.authorization));
@@ -816,57 +709,49 @@ async function benchApp(jwks: { keys: JsonWebKey[] }) {
     (res.locals as Locals).sub = sub;
     next();
   };
-
-  const answer: Handler = (req, res) => {
-    res.json({ sub: req.auth?.sub ?? (res.locals as Locals).sub ?? OPEN_SUB });
-  };
-  const app = express();
-  app.disable("x-powered-by");
-  app.get("/open", answer);
-  app.get("/ours", gateway.requireAuth({ tokenUse: "access" }), answer);
-  app.get("/raw", raw, answer);
-  app.get("/awsjwt", awsJwt, answer);
-  app.get("/sample", sample, answer);
-  return app;
 }
 
 /** Same length as a real `sub`, so every route answers the same number of bytes. */
 const OPEN_SUB = "00000000-0000-4000-8000-000000000000";
 
+/** Builds the bench app: one open route and the same route behind the other verifiers. */
+async function benchApp(jwks: { keys: JsonWebKey[] }) {
+  const { default: express } = await import("express");
+  const answer: RequestHandler = (req, res) => {
+    res.json({ sub: req.auth?.sub ?? (res.locals as Locals).sub ?? OPEN_SUB });
+  };
+  const app = express();
+  app.disable("x-powered-by");
+  app.get("/open", answer);
+  app.get("/ours", await oursHandler(jwks), answer);
+  app.get("/raw", await rawHandler(jwks), answer);
+  app.get("/awsjwt", awsJwtHandler(jwks), answer);
+  app.get("/sample", await sampleHandler(jwks), answer);
+  return app;
+}
+
+/** Serves the bench app; a "gc" message runs a full collection and answers "gc-done". */
 async function serve(jwksPath: string): Promise<void> {
   const { readFileSync } = await import("node:fs");
   const jwks = JSON.parse(readFileSync(jwksPath, "utf8")) as { keys: JsonWebKey[] };
-  const app = await benchApp(jwks);
-  const server = app.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const stop = () => {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  process.once("disconnect", stop); // the bench died: do not linger
-  process.on("message", (message) => {
+  await serveToParent(await benchApp(jwks), (message) => {
     if (message !== "gc") return;
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.("gc-done");
   });
-  process.send?.({ port: (server.address() as AddressInfo).port });
 }
 
+/** Serves the fake Cognito; a "calls" message answers its calls per operation. */
 async function serveFake(tokenFile: string): Promise<void> {
   const { readFileSync } = await import("node:fs");
   const fake = await startFakeCognito({ accessToken: readFileSync(tokenFile, "utf8").trim() });
-  const stop = () => {
-    void fake.close().then(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  process.once("disconnect", stop);
-  process.on("message", (message) => {
-    if (message === "calls") process.send?.({ calls: Object.fromEntries(fake.calls) });
-  });
-  process.send?.({ port: Number(new URL(fake.url).port) });
+  reportToParent(
+    Number(new URL(fake.url).port),
+    () => fake.close(),
+    (message) => {
+      if (message === "calls") process.send?.({ calls: Object.fromEntries(fake.calls) });
+    },
+  );
 }
 
 if (require.main === module) {
@@ -878,10 +763,5 @@ if (require.main === module) {
     );
     process.exit(2);
   }
-  run(file).catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  });
+  runMain(() => run(file), { exit: false });
 }

@@ -17,7 +17,7 @@ import { createLogger } from "../src/logger";
 import { resolveRedisOptions } from "../src/stores/redis-options";
 import { openSharedState, type SharedState } from "../src/stores/shared";
 import { startRedis, type TestRedis } from "./lib/redis";
-import { fixed, markdownTable, whole } from "./lib/report";
+import { fixed, renderSection, resultPairs, whole, type Row, type Section } from "./lib/report";
 import { median, percentile } from "./lib/stats";
 import { CLIENT_ID, ISSUER, mintAccessTokens, signingKey } from "./lib/tokens";
 
@@ -188,55 +188,54 @@ async function bytesPerEntry(redis: TestRedis, shared: SharedState) {
   return { bytesPerToken, bytesPerSubject };
 }
 
-/** The markdown rows of the result, and whether each goal was met. */
-export function redisRows(result: RedisBenchResult): {
-  markdown: string;
-  goals: { name: string; met: boolean }[];
-  summary: string;
-} {
-  const verifyMet = result.verifyRatio >= GOALS.verifyRatio;
-  const propMet = result.propagation.p99 <= GOALS.propagationP99Ms;
-  const mark = (met: boolean) => (met ? "✅ met" : "❌ missed");
+/** Section 7 of the bench report (a table under no heading of its own), with its goals. */
+export function redisSection(result: RedisBenchResult): Section {
   const p = result.propagation;
-  const markdown = markdownTable(
-    ["shared state on Redis", "measured", "same-run baseline", "goal", ""],
-    [
-      [
+  const rows: Row[] = [
+    {
+      cells: [
         "verify, cache hit, revocation checked (Redis store: in-memory mirror)",
         `${whole(result.verifyRedis)}/s`,
         `**${fixed(result.verifyRatio, 2)}× the memory store** (${whole(result.verifyMemory)}/s)`,
-        `≥ ${String(GOALS.verifyRatio)}×`,
-        mark(verifyMet),
       ],
-      [
+      goal: {
+        name: "redis verify",
+        value: result.verifyRatio,
+        op: "≥",
+        bound: GOALS.verifyRatio,
+        unit: "×",
+      },
+      result: { redis_verify_ratio: fixed(result.verifyRatio, 3) },
+    },
+    {
+      cells: [
         `logout propagation A → B (${String(p.n)} logouts, 3 entries each)`,
         `p50 ${fixed(p.p50, 2)} ms, p99 ${fixed(p.p99, 2)} ms, max ${fixed(p.max, 1)} ms`,
         "from the first write on A to B refusing the token",
-        `p99 ≤ ${String(GOALS.propagationP99Ms)} ms`,
-        mark(propMet),
       ],
-      [
+      goal: {
+        name: "redis propagation",
+        value: p.p99,
+        op: "≤",
+        bound: GOALS.propagationP99Ms,
+        unit: " ms",
+        of: "p99 ",
+      },
+      result: {
+        redis_propagation_p50_ms: fixed(p.p50, 2),
+        redis_propagation_p99_ms: fixed(p.p99, 2),
+      },
+    },
+    {
+      cells: [
         "Redis memory per revocation entry",
         `token ${whole(result.bytesPerToken)} B, subject ${whole(result.bytesPerSubject)} B`,
         "INFO used_memory delta over 10,000 entries of each kind",
-        "—",
-        "",
       ],
-    ],
-  );
-  const summary = [
-    `redis_verify_ratio=${fixed(result.verifyRatio, 3)}`,
-    `redis_propagation_p50_ms=${fixed(p.p50, 2)}`,
-    `redis_propagation_p99_ms=${fixed(p.p99, 2)}`,
-  ].join(" ");
-  return {
-    markdown,
-    goals: [
-      { name: "redis verify", met: verifyMet },
-      { name: "redis propagation", met: propMet },
-    ],
-    summary,
-  };
+    },
+  ];
+  const head = ["shared state on Redis", "measured", "same-run baseline"];
+  return { blocks: [{ head, noGoal: "—", rows }] };
 }
 
 if (require.main === module) {
@@ -248,8 +247,8 @@ if (require.main === module) {
     log: (line) => process.stderr.write(`${line}\n`),
   })
     .then((result) => {
-      const { markdown, summary } = redisRows(result);
-      process.stdout.write(`${markdown}\n\n${summary}\n`);
+      const section = redisSection(result);
+      process.stdout.write(`${renderSection(section)}\n\n${resultPairs([section]).join(" ")}\n`);
     })
     .catch((error: unknown) => {
       process.stderr.write(`${String(error)}\n`);

@@ -5,12 +5,14 @@
  * the shared emulator: verification and the full standalone app, no Cognito call per request.
  * Both variants alternate within each round, so drift in machine load cancels out in the ratio.
  */
+import os from "node:os";
 import { startCluster, type Cluster } from "./lib/cluster";
 import { createAccount } from "./lib/gateways";
 import { send } from "./lib/http";
+import { load, type LoadRun } from "./lib/load";
 import { cpuSeconds } from "./lib/proc";
+import { fixed, millis, times, whole, type Section } from "./lib/report";
 import { median } from "./lib/stats";
-import { load, type LoadRun } from "./bench-http";
 
 /** Options of {@link runScaleOutBench}. */
 export interface ScaleOutOptions {
@@ -131,5 +133,36 @@ function summarize(runs: readonly (LoadRun & { cpu: number })[]): ScaleOutFigure
     rate: median(runs.map((r) => r.rate)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
     cpuUsPerReq: median(runs.map((r) => r.cpu)),
+  };
+}
+
+/** Section 6 of the bench report: the scale-out ratio, with what bounds it on this machine. */
+export function scaleOutSection(
+  s: ScaleOutResult,
+  plan: Pick<ScaleOutOptions, "connections" | "rounds" | "durationSec">,
+): Section {
+  const cells = (name: string, f: ScaleOutFigure, vs: string) => [
+    name,
+    whole(f.rate),
+    vs,
+    fixed(f.cpuUsPerReq, 0),
+    millis(f.p99Ms, 0),
+  ];
+  const n = String(s.instances);
+  return {
+    title: `### 6. Scale-out through HAProxy (tools/lib/cluster.ts, as \`npm run demo:cluster\` starts it: redis-server, the shared emulator, ${n} gateway instances, HAProxy round-robin; GET /auth/me with one valid token, autocannon ${String(plan.connections)} connections, ${String(plan.rounds)} rounds × ${String(plan.durationSec)} s per variant, alternating)`,
+    blocks: [
+      `Ratio per round: ${s.ratioByRound.map((r) => fixed(r, 2)).join(" / ")}. CPU/req counts every process that served the variant (the instance alone, or HAProxy plus all instances). On ${String(os.availableParallelism())} cores shared with the load generator, HAProxy and the other instances, extra instances cannot add cores: the ratio shows the cost of the balancer hop, not the scale-out a machine with free cores would give.`,
+      {
+        head: ["variant", "req/s", "vs one direct", "CPU µs/req", "p99"],
+        rows: [
+          { cells: cells("one instance, direct", s.direct, "1.00×") },
+          {
+            cells: cells(`HAProxy → ${n} instances`, s.balanced, times(s.ratio)),
+            result: { [`scaleout_haproxy${n}_vs_direct1`]: fixed(s.ratio, 2) },
+          },
+        ],
+      },
+    ],
   };
 }

@@ -14,41 +14,28 @@
  *
  *   npx tsx tools/bench-stack.ts run [--quick]   (this section alone, while iterating)
  */
-import { once } from "node:events";
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
-import os from "node:os";
-import { join } from "node:path";
 import type { JsonWebKey } from "node:crypto";
 import type { RequestHandler } from "express";
+import { startFakeChild, startProduct, writeJwks, type RouteBenchOptions } from "./bench-http";
+import { bearer, cachedAwsVerifier } from "./lib/aws-jwt-verify";
+import { startIpcChild, serveToParent } from "./lib/ipc";
+import { cycler, load, roundOrder, type LoadRun } from "./lib/load";
+import { send } from "./lib/http";
+import { loadAverage } from "./lib/proc";
+import { installChildCleanup, runMain, type Child } from "./lib/processes";
 import {
-  cycler,
-  load,
-  roundOrder,
-  startIpcChild,
-  startProduct,
-  writeJwks,
-  type LoadRun,
-  type RouteBenchOptions,
-} from "./bench-http";
-import {
-  BENCH_CLIENT_ID,
-  BENCH_POOL_ID,
-  createBenchKey,
   fixed,
-  installChildCleanup,
-  markdownTable,
-  median,
-  mintAccessToken,
-  mintAccessTokens,
-  pairedMedian,
-  ratio,
-  request,
-  stopAllChildren,
+  renderSection,
+  resultPairs,
+  times,
   whole,
-  type Child,
-} from "./bench-lib";
+  type Row,
+  type Section,
+} from "./lib/report";
+import { median, pairedMedian, ratio } from "./lib/stats";
+import { mintAccessToken, mintAccessTokens, signingKey } from "./lib/tokens";
 
 type Server = "gateway" | "stack" | "bare";
 
@@ -152,25 +139,25 @@ const GATEWAY_ENV = {
 
 /** Starts one baseline server child (this file's `stack` or `bare` mode). */
 function startBaseline(mode: "stack" | "bare", jwksPath: string) {
-  return startIpcChild(`${mode} baseline`, mode, jwksPath, [], __filename);
+  return startIpcChild(`${mode} baseline`, __filename, mode, jwksPath);
 }
 
 /** The gateway and the stack answer the same bytes; both refuse a forged token. */
 async function selfCheck(urls: Record<Server, string>, token: string): Promise<void> {
   const auth = { authorization: `Bearer ${token}` };
   const [ours, theirs] = await Promise.all([
-    request(`${urls.gateway}/auth/me`, { headers: auth }),
-    request(`${urls.stack}/me`, { headers: auth }),
+    send(`${urls.gateway}/auth/me`, { headers: auth }),
+    send(`${urls.stack}/me`, { headers: auth }),
   ]);
-  if (ours.status !== 200 || theirs.status !== 200 || ours.body !== theirs.body) {
-    throw new Error(`bench: /auth/me and the stack's /me differ: ${ours.body} / ${theirs.body}`);
+  if (ours.status !== 200 || theirs.status !== 200 || ours.text !== theirs.text) {
+    throw new Error(`bench: /auth/me and the stack's /me differ: ${ours.text} / ${theirs.text}`);
   }
   const forged = `${token.slice(0, token.lastIndexOf(".") + 1)}${"A".repeat(342)}`;
   for (const url of [`${urls.gateway}/auth/me`, `${urls.stack}/me`]) {
-    const refused = await request(url, { headers: { authorization: `Bearer ${forged}` } });
+    const refused = await send(url, { headers: { authorization: `Bearer ${forged}` } });
     if (refused.status !== 401) throw new Error(`bench: ${url} accepted a forged token`);
   }
-  const health = await request(`${urls.bare}/healthz`);
+  const health = await send(`${urls.bare}/healthz`);
   if (health.status !== 200) throw new Error("bench: the bare route did not answer");
 }
 
@@ -180,9 +167,7 @@ export async function runStackBench(options: StackBenchOptions): Promise<StackBe
   const started: Child[] = [];
   try {
     // The fake answers /readyz's reachability probe (and would answer logins with this token).
-    const tokenFile = join(jwks.dir, "access-token.txt");
-    writeFileSync(tokenFile, options.reusedToken);
-    const fake = await startIpcChild("fake Cognito", "fake", tokenFile, []);
+    const fake = await startFakeChild(jwks.dir, options.reusedToken);
     started.push(fake.child);
     const gateway = await startProduct(fake.url, jwks.path, options.nodeFlags ?? [], GATEWAY_ENV);
     started.push(gateway.child);
@@ -251,44 +236,35 @@ function summarize(pair: Pair, ours: readonly LoadRun[], theirs: readonly LoadRu
   };
 }
 
-/** The markdown of section 8, its goals, and its `RESULT` keys. */
-export function stackSection(result: StackBenchResult): {
-  markdown: string;
-  goals: { name: string; met: boolean }[];
-  summary: string;
-} {
-  const goals = result.figures.map((f) => ({ name: f.key, met: f.ratio >= f.goal }));
-  const rows = result.figures.map((f) => [
-    f.name,
-    `${whole(f.gatewayRate)} / ${whole(f.baselineRate)}`,
-    `${fixed(f.ratio, 2)}×`,
-    f.byRound.map((r) => fixed(r, 2)).join(" / "),
-    `${fixed(f.gatewayCpuUs, 0)} / ${fixed(f.baselineCpuUs, 0)}`,
-    `${fixed(f.cpuRatio, 2)}×`,
-    `≥ ${fixed(f.goal, 1)}×`,
-    f.ratio >= f.goal ? "✅ met" : "❌ missed",
-  ]);
-  const markdown = [
-    `### 8. Against what a team assembles by hand (autocannon ${String(result.connections)} connections, ${String(result.rounds)} rounds × ${String(result.durationSec)} s per variant after three warm-ups each, six variants in rotating order per round)`,
-    "",
-    'The gateway is the standalone server as section 4 starts it, with its per-IP rate limit on (a limit the run cannot reach), access log, request ids, helmet headers with its CSP, host/method guards and body limits. The assembled stack is Express 5 + helmet() + pino-http + aws-jwt-verify (JWKS cached up front) in front of one route answering the same bytes as `GET /auth/me`; the bare route is Express 5 answering `{"status":"ok"}` with nothing else. Every server is its own process logging to /dev/null. Ratios are medians over rounds of req/s ÷ the baseline\'s req/s in the same round; CPU is server CPU µs per answer (/proc), its ratio baseline ÷ gateway.',
-    "",
-    markdownTable(
-      [
-        "pair",
-        "req/s (gateway / baseline)",
-        "ratio",
-        "per round",
-        "server µs/req",
-        "CPU ratio",
-        "goal",
-        "",
-      ],
-      rows,
-    ),
-  ].join("\n");
-  const summary = result.figures.map((f) => `${f.key}=${fixed(f.ratio, 2)}`).join(" ");
-  return { markdown, goals, summary };
+/** Section 8 of the bench report: one row per pair, its goal, and its `RESULT` key. */
+export function stackSection(result: StackBenchResult): Section {
+  const rows = result.figures.map((f): Row => ({
+    cells: [
+      f.name,
+      `${whole(f.gatewayRate)} / ${whole(f.baselineRate)}`,
+      times(f.ratio),
+      f.byRound.map((r) => fixed(r, 2)).join(" / "),
+      `${fixed(f.gatewayCpuUs, 0)} / ${fixed(f.baselineCpuUs, 0)}`,
+      times(f.cpuRatio),
+    ],
+    goal: { name: f.key, value: f.ratio, op: "≥", bound: f.goal, unit: "×", digits: 1 },
+    result: { [f.key]: fixed(f.ratio, 2) },
+  }));
+  const head = [
+    "pair",
+    "req/s (gateway / baseline)",
+    "ratio",
+    "per round",
+    "server µs/req",
+    "CPU ratio",
+  ];
+  return {
+    title: `### 8. Against what a team assembles by hand (autocannon ${String(result.connections)} connections, ${String(result.rounds)} rounds × ${String(result.durationSec)} s per variant after three warm-ups each, six variants in rotating order per round)`,
+    blocks: [
+      'The gateway is the standalone server as section 4 starts it, with its per-IP rate limit on (a limit the run cannot reach), access log, request ids, helmet headers with its CSP, host/method guards and body limits. The assembled stack is Express 5 + helmet() + pino-http + aws-jwt-verify (JWKS cached up front) in front of one route answering the same bytes as `GET /auth/me`; the bare route is Express 5 answering `{"status":"ok"}` with nothing else. Every server is its own process logging to /dev/null. Ratios are medians over rounds of req/s ÷ the baseline\'s req/s in the same round; CPU is server CPU µs per answer (/proc), its ratio baseline ÷ gateway.',
+      { head, rows },
+    ],
+  };
 }
 
 // =============================================================================================
@@ -303,21 +279,13 @@ async function stackApp(jwks: { keys: JsonWebKey[] }) {
   const { default: helmet } = await import("helmet");
   // Loaded untyped: pino-http's type declarations retype `req.id` for the whole program.
   const pinoHttp = createRequire(__filename)("pino-http") as () => RequestHandler;
-  const { CognitoJwtVerifier } = await import("aws-jwt-verify");
-  const verifier = CognitoJwtVerifier.create({
-    userPoolId: BENCH_POOL_ID,
-    tokenUse: "access",
-    clientId: BENCH_CLIENT_ID,
-  });
-  verifier.cacheJwks(jwks as Parameters<typeof verifier.cacheJwks>[0]);
+  const verifier = cachedAwsVerifier(jwks);
   const app = express();
   app.disable("x-powered-by");
   app.use(pinoHttp());
   app.use(helmet());
   app.get("/me", (req, res) => {
-    const header = req.headers.authorization ?? "";
-    const token = header.startsWith("Bearer ") ? header.slice(7) : "";
-    verifier.verify(token).then(
+    verifier.verify(bearer(req.headers.authorization)).then(
       (claims) => {
         const groups = claims["cognito:groups"];
         res.json({
@@ -347,28 +315,15 @@ async function bareApp() {
 async function serve(mode: "stack" | "bare", jwksPath: string): Promise<void> {
   const { readFileSync } = await import("node:fs");
   const jwks = JSON.parse(readFileSync(jwksPath, "utf8")) as { keys: JsonWebKey[] };
-  const app = mode === "stack" ? await stackApp(jwks) : await bareApp();
-  const server = app.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const stop = () => {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  process.once("disconnect", stop);
-  process.send?.({ port: (server.address() as AddressInfo).port });
+  await serveToParent(mode === "stack" ? await stackApp(jwks) : await bareApp());
 }
 
 /** `run [--quick]`: this section alone, with the plan `npm run bench` uses. */
 async function runAlone(quick: boolean): Promise<void> {
   installChildCleanup();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const load0 = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
-  const key = createBenchKey();
+  const load0 = loadAverage();
+  const key = signingKey();
   const tokens = mintAccessTokens(key, 12_000);
   const reusedToken = mintAccessToken(key, 12_000);
   const result = await runStackBench({
@@ -381,11 +336,10 @@ async function runAlone(quick: boolean): Promise<void> {
     rounds: quick ? 3 : 7,
     log,
   });
-  const { markdown, summary } = stackSection(result);
-  const load1 = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
+  const section = stackSection(result);
+  const markdown = renderSection(section);
+  const summary = resultPairs([section]).join(" ");
+  const load1 = loadAverage();
   process.stdout.write(
     `${markdown}\n\nLoad average: ${load0} at start, ${load1} at the end.\n\nRESULT ${summary}\n`,
   );
@@ -405,17 +359,5 @@ if (require.main === module) {
     );
     process.exit(2);
   }
-  main()
-    .catch((error: unknown) => {
-      process.stderr.write(
-        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    })
-    .finally(async () => {
-      if (mode === "run") {
-        await stopAllChildren();
-        process.exit();
-      }
-    });
+  runMain(main, { exit: mode === "run" });
 }

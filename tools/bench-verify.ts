@@ -9,13 +9,24 @@
  * machine load spreads over all cases alike); the median of the rounds is reported.
  */
 import { verify, type JsonWebKey, type KeyObject } from "node:crypto";
-import { CognitoJwtVerifier } from "aws-jwt-verify";
 import jwt from "jsonwebtoken";
 import jwkToPem from "jwk-to-pem";
 import { MemoryRevocationStore } from "../src/auth/revocation";
 import { StaticKeyStore } from "../src/auth/keys";
 import { GatewayError } from "../src/errors";
 import { createVerifier, type TokenVerifier, type VerifyOutcome } from "../src/auth/verifier";
+import {
+  fixed,
+  renderSection,
+  resultPairs,
+  times,
+  whole,
+  type Goal,
+  type Row,
+  type Section,
+} from "./lib/report";
+import { cachedAwsVerifier } from "./lib/aws-jwt-verify";
+import { cycler } from "./lib/load";
 import { median } from "./lib/stats";
 import {
   CLIENT_ID,
@@ -99,16 +110,6 @@ interface CaseSpec {
   readonly async: boolean;
 }
 
-/** Cycles through `items` without allocating. */
-function cycler<T>(items: readonly T[]): () => T {
-  let i = 0;
-  return () => {
-    const item = items[i] as T;
-    i = i + 1 === items.length ? 0 : i + 1;
-    return item;
-  };
-}
-
 /** Requires a synchronous acceptance from `check()`: anything else makes the bench invalid. */
 function accepted(outcome: VerifyOutcome | Promise<VerifyOutcome>): VerifyOutcome {
   if (outcome instanceof Promise || outcome instanceof GatewayError) {
@@ -139,49 +140,48 @@ function ourVerifier(fixture: Fixture, cache: false | { maxEntries: number }): T
   });
 }
 
-function caseSpecs(f: Fixture): CaseSpec[] {
+function syncCase(name: string, description: string, make: () => Op): CaseSpec {
+  return { name, description, make, async: false };
+}
+
+/** The libraries' cases: the raw `crypto.verify` limit, aws-jwt-verify, the samples. */
+function baselineCases(f: Fixture): CaseSpec[] {
   const split = f.tokens.map((t) => {
     const dot = t.lastIndexOf(".");
     return { data: Buffer.from(t.slice(0, dot)), sig: Buffer.from(t.slice(dot + 1), "base64url") };
   });
-  const aws = CognitoJwtVerifier.create({
-    userPoolId: POOL_ID,
-    tokenUse: "access",
-    clientId: CLIENT_ID,
-  });
-  aws.cacheJwks({ keys: [f.jwk as Parameters<typeof aws.cacheJwks>[0]["keys"][number]] });
+  const aws = cachedAwsVerifier({ keys: [f.jwk] });
   const opts: jwt.VerifyOptions = { algorithms: ["RS256"], issuer: ISSUER };
-  // Cache smaller than the token set, cycled in order: every lookup misses, eviction included.
-  const missVerifier = ourVerifier(f, { maxEntries: Math.max(1, Math.floor(f.tokens.length / 2)) });
-  const hitVerifier = ourVerifier(f, { maxEntries: 10_000 });
-  const rejectVerifier = ourVerifier(f, false);
-  const hitToken = f.tokens[0] ?? "";
-  const sync = (name: string, description: string, make: () => Op): CaseSpec => ({
-    name,
-    description,
-    make,
-    async: false,
-  });
   return [
-    sync("raw", "crypto.verify + cached KeyObject only", () => {
+    syncCase("raw", "crypto.verify + cached KeyObject only", () => {
       const next = cycler(split);
       return () => {
         const { data, sig } = next();
         return verify("RSA-SHA256", data, f.publicKey, sig);
       };
     }),
-    sync("aws-jwt-verify", "CognitoJwtVerifier + cacheJwks + verifySync", () => {
+    syncCase("aws-jwt-verify", "CognitoJwtVerifier + cacheJwks + verifySync", () => {
       const next = cycler(f.tokens);
       return () => aws.verifySync(next());
     }),
-    sync("jwk-to-pem+jsonwebtoken", "jwkToPem(jwk) each call + jwt.verify", () => {
+    syncCase("jwk-to-pem+jsonwebtoken", "jwkToPem(jwk) each call + jwt.verify", () => {
       const next = cycler(f.tokens);
       return () => jwt.verify(next(), jwkToPem(f.jwk as jwkToPem.JWK), opts);
     }),
-    sync("jsonwebtoken+KeyObject", "jwt.verify with a cached KeyObject", () => {
+    syncCase("jsonwebtoken+KeyObject", "jwt.verify with a cached KeyObject", () => {
       const next = cycler(f.tokens);
       return () => jwt.verify(next(), f.publicKey, opts);
     }),
+  ];
+}
+
+/** Our verifier accepting: cache misses and hits, through `verify()` and `check()`. */
+function acceptCases(f: Fixture): CaseSpec[] {
+  // Cache smaller than the token set, cycled in order: every lookup misses, eviction included.
+  const missVerifier = ourVerifier(f, { maxEntries: Math.max(1, Math.floor(f.tokens.length / 2)) });
+  const hitVerifier = ourVerifier(f, { maxEntries: 10_000 });
+  const hitToken = f.tokens[0] ?? "";
+  return [
     {
       name: "ours miss",
       description: "verify(), distinct tokens, cache cycled beyond capacity",
@@ -191,7 +191,7 @@ function caseSpecs(f: Fixture): CaseSpec[] {
         return () => missVerifier.verify(next());
       },
     },
-    sync("ours miss (check)", "check(), as the middleware calls it, same tokens", () => {
+    syncCase("ours miss (check)", "check(), as the middleware calls it, same tokens", () => {
       const next = cycler(f.tokens);
       return () => accepted(missVerifier.check(next()));
     }),
@@ -201,27 +201,32 @@ function caseSpecs(f: Fixture): CaseSpec[] {
       async: true,
       make: () => () => hitVerifier.verify(hitToken),
     },
-    sync("ours hit (check)", "check(), as the middleware calls it", () => () => {
+    syncCase("ours hit (check)", "check(), as the middleware calls it", () => () => {
       return accepted(hitVerifier.check(hitToken));
     }),
-    sync("ours hit (fresh string)", "check(), a new copy of the token string each time", () => {
+    syncCase("ours hit (fresh string)", "check(), a new copy of the token string each time", () => {
       const bytes = Buffer.from(hitToken, "latin1");
       // An HTTP server builds a new header string per request: its hash is not cached yet.
       return () => accepted(hitVerifier.check(bytes.toString("latin1")));
     }),
-    sync("reject malformed", "check(): bad base64url character", () =>
-      refused(() => rejectVerifier.check(f.malformed)),
-    ),
-    sync("reject unknown kid", "check(): kid not pinned", () =>
-      refused(() => rejectVerifier.check(f.unknownKid)),
-    ),
-    sync("reject expired", "check(): exp an hour ago", () =>
-      refused(() => rejectVerifier.check(f.expired)),
-    ),
-    sync("reject bad signature", "check(): needs the RSA operation", () =>
-      refused(() => rejectVerifier.check(f.badSignature)),
-    ),
   ];
+}
+
+/** Our verifier refusing, cheapest first; the bad signature needs the RSA operation. */
+function rejectCases(f: Fixture): CaseSpec[] {
+  const rejectVerifier = ourVerifier(f, false);
+  const reject = (name: string, description: string, token: string) =>
+    syncCase(name, description, () => refused(() => rejectVerifier.check(token)));
+  return [
+    reject("reject malformed", "check(): bad base64url character", f.malformed),
+    reject("reject unknown kid", "check(): kid not pinned", f.unknownKid),
+    reject("reject expired", "check(): exp an hour ago", f.expired),
+    reject("reject bad signature", "check(): needs the RSA operation", f.badSignature),
+  ];
+}
+
+function caseSpecs(f: Fixture): CaseSpec[] {
+  return [...baselineCases(f), ...acceptCases(f), ...rejectCases(f)];
 }
 
 const BATCH = 64;
@@ -329,15 +334,58 @@ function summarize(specs: readonly CaseSpec[], samples: readonly number[][]): Ve
   };
 }
 
-/** The result as a fixed-width table. */
-export function formatVerifyBench(result: VerifyBenchResult): string {
-  const rows = result.cases.map(
-    (c) =>
-      `${c.name.padEnd(24)} ${Math.round(c.opsPerSec).toLocaleString("en-US").padStart(12)}` +
-      ` ${c.vsRaw.toFixed(2).padStart(8)}× ${c.vsAwsJwtVerify.toFixed(2).padStart(8)}×  ${c.description}`,
-  );
-  const head = `${"case".padEnd(24)} ${"ops/s".padStart(12)} ${"vs raw".padStart(9)} ${"vs awsjwt".padStart(9)}`;
-  return [head, ...rows].join("\n");
+/** Goals of issue #4 on the ratios of {@link VerifyBenchResult}. */
+export const VERIFY_GOALS = { missVsAwsJwt: 1.05, hitVsAwsJwt: 12, rejectVsRaw: 5 } as const;
+
+/** The goal rows of the case table: the one on each case name. */
+function caseGoal(result: VerifyBenchResult, name: string): Goal | undefined {
+  const vsAws = (goal: string, value: number, bound: number): Goal => {
+    return { name: goal, value, op: "≥", bound, unit: "× aws-jwt-verify" };
+  };
+  if (name === "ours miss")
+    return vsAws("verify miss", result.missVsAwsJwt, VERIFY_GOALS.missVsAwsJwt);
+  if (name === "ours hit") return vsAws("verify hit", result.hitVsAwsJwt, VERIFY_GOALS.hitVsAwsJwt);
+  return undefined;
+}
+
+/** The `RESULT` keys of the case rows. */
+const CASE_RESULTS: Record<string, (result: VerifyBenchResult) => Record<string, string>> = {
+  "ours miss": (r) => ({ verify_miss_vs_awsjwt: fixed(r.missVsAwsJwt, 2) }),
+  "ours hit": (r) => ({ verify_hit_vs_awsjwt: fixed(r.hitVsAwsJwt, 1) }),
+};
+
+/** Section 1 of the bench report: every case, and the slowest rejection against raw verify. */
+export function verifySection(
+  result: VerifyBenchResult,
+  plan: { readonly rounds: number; readonly durationMs: number },
+): Section {
+  const rows: Row[] = result.cases.map((c) => ({
+    cells: [c.name, whole(c.opsPerSec), times(c.vsRaw), times(c.vsAwsJwtVerify)],
+    goal: caseGoal(result, c.name),
+    notes: [c.description],
+    result: CASE_RESULTS[c.name]?.(result),
+  }));
+  rows.push({
+    cells: [
+      "slowest rejection (malformed, unknown kid, expired)",
+      "",
+      times(result.rejectVsRaw),
+      "",
+    ],
+    goal: {
+      name: "rejections",
+      value: result.rejectVsRaw,
+      op: "≥",
+      bound: VERIFY_GOALS.rejectVsRaw,
+      unit: "× raw",
+    },
+    notes: ["min over the three cases"],
+    result: { reject_vs_raw: fixed(result.rejectVsRaw, 1) },
+  });
+  return {
+    title: `### 1. Verification in process (median of ${String(plan.rounds)} × ${String(plan.durationMs)} ms, RSA-2048, Cognito-shaped access tokens)`,
+    blocks: [{ head: ["case", "ops/s", "vs raw", "vs aws-jwt-verify"], notesHead: ["what"], rows }],
+  };
 }
 
 function flag(args: readonly string[], name: string): number | undefined {
@@ -355,18 +403,18 @@ function listFlag(args: readonly string[], name: string): string[] | undefined {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const plan = {
+    durationMs: flag(args, "--duration-ms") ?? 2000,
+    rounds: flag(args, "--rounds") ?? 3,
+  };
   const result = await runVerifyBench({
-    durationMs: flag(args, "--duration-ms"),
-    rounds: flag(args, "--rounds"),
+    ...plan,
     distinctTokens: flag(args, "--tokens"),
     only: listFlag(args, "--only"),
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(`${formatVerifyBench(result)}\n`);
-  const r = (x: number): string => x.toFixed(2);
-  process.stdout.write(
-    `RESULT verify_miss_vs_awsjwt=${r(result.missVsAwsJwt)} verify_hit_vs_awsjwt=${r(result.hitVsAwsJwt)} reject_vs_raw=${r(result.rejectVsRaw)}\n`,
-  );
+  const section = verifySection(result, plan);
+  process.stdout.write(`${renderSection(section)}\n\nRESULT ${resultPairs([section]).join(" ")}\n`);
 }
 
 if (require.main === module) {

@@ -27,26 +27,36 @@ import {
   runRouteBench,
   type ProductBenchResult,
   type RouteBenchResult,
+  type RouteFigure,
 } from "./bench-http";
+import { freePort, waitFor200 } from "./lib/http";
+import { loadAverage } from "./lib/proc";
 import {
   childEnv,
-  createBenchKey,
-  fixed,
-  freePort,
   installChildCleanup,
-  markdownTable,
-  median,
-  mintAccessToken,
-  mintAccessTokens,
+  runMain,
   startChild,
   stopAllChildren,
-  waitFor200,
+} from "./lib/processes";
+import {
+  fixed,
+  goalsOf,
+  millis,
+  renderSection,
+  resultPairs,
+  tally,
+  tallyLine,
+  times,
   whole,
-} from "./bench-lib";
-import { runScaleOutBench, type ScaleOutResult } from "./bench-scaleout";
-import { runVerifyBench, type VerifyBenchResult } from "./bench-verify";
-import { redisRows, runRedisBench } from "./bench-redis";
-import { runStackBench, stackSection } from "./bench-stack";
+  type Row,
+  type Section,
+} from "./lib/report";
+import { median } from "./lib/stats";
+import { mintAccessToken, mintAccessTokens, signingKey } from "./lib/tokens";
+import { runScaleOutBench, scaleOutSection, type ScaleOutResult } from "./bench-scaleout";
+import { runVerifyBench, verifySection, type VerifyBenchResult } from "./bench-verify";
+import { redisSection, runRedisBench, type RedisBenchResult } from "./bench-redis";
+import { runStackBench, stackSection, type StackBenchResult } from "./bench-stack";
 
 const ROOT = resolve(__dirname, "..");
 const ARTIFACTS = join(ROOT, "artifacts");
@@ -68,6 +78,10 @@ interface Plan {
     durationSec: number;
     rounds: number;
   };
+  /** Shared state on Redis: verify rounds of `roundMs`, and logouts propagated. */
+  readonly redis: { rounds: number; roundMs: number; logouts: number };
+  /** Rounds of section 8 (the other settings are section 2's). */
+  readonly stackRounds: number;
 }
 
 const FULL: Plan = {
@@ -79,6 +93,8 @@ const FULL: Plan = {
   throughput: { connections: 50, warmupSec: 1, durationSec: 3 },
   starts: 3,
   scaleOut: { connections: 50, warmupSec: 1, durationSec: 3, rounds: 3 },
+  redis: { rounds: 21, roundMs: 250, logouts: 1000 },
+  stackRounds: 7,
 };
 
 const QUICK: Plan = {
@@ -90,13 +106,12 @@ const QUICK: Plan = {
   throughput: { connections: 50, warmupSec: 1, durationSec: 1 },
   starts: 1,
   scaleOut: { connections: 50, warmupSec: 1, durationSec: 1, rounds: 1 },
+  redis: { rounds: 7, roundMs: 250, logouts: 200 },
+  stackRounds: 3,
 };
 
-/** Goals of issue #4. */
+/** Goals of issue #4 (the verifier's own are in tools/bench-verify.ts). */
 const GOALS = {
-  verifyMissVsAwsJwt: 1.05,
-  verifyHitVsAwsJwt: 12,
-  rejectVsRaw: 5,
   httpReusedVsOpen: 0.9,
   httpDistinctVsOpen: 0.6,
   overheadP50Ms: 1,
@@ -167,11 +182,16 @@ async function timeToReady(method: StartMethod): Promise<number> {
   }
 }
 
-async function runStartBench(
-  times: number,
-): Promise<{ name: string; medianMs: number; samples: number[] }[]> {
+/** One start method's times to ready, ms. */
+interface StartFigure {
+  readonly name: string;
+  readonly medianMs: number;
+  readonly samples: readonly number[];
+}
+
+async function runStartBench(count: number): Promise<StartFigure[]> {
   const samples = START_METHODS.map((): number[] => []);
-  for (let round = 0; round < times; round++) {
+  for (let round = 0; round < count; round++) {
     for (const [i, method] of START_METHODS.entries()) {
       const ms = await timeToReady(method);
       samples[i]?.push(ms);
@@ -186,314 +206,246 @@ async function runStartBench(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Report
+// Report: every section as data (tools/lib/report.ts renders it)
 
 interface Results {
   readonly verify: VerifyBenchResult;
   readonly routes: RouteBenchResult;
   readonly product: ProductBenchResult;
-  readonly starts: { name: string; medianMs: number; samples: number[] }[];
+  readonly starts: StartFigure[];
   readonly scaleOut: ScaleOutResult;
+  readonly redis: RedisBenchResult;
+  readonly stack: StackBenchResult;
 }
 
-interface Goal {
-  readonly name: string;
-  readonly met: boolean;
+/** Per route of section 2 (by name): its `RESULT` key, and its goal on "vs open" if any. */
+const ROUTE_REPORT: Readonly<
+  Record<string, { key: string; goal?: { name: string; bound: number } }>
+> = {
+  "requireAuth reused": {
+    key: "http_reused_vs_open",
+    goal: { name: "http reused", bound: GOALS.httpReusedVsOpen },
+  },
+  "requireAuth distinct": {
+    key: "http_distinct_vs_open",
+    goal: { name: "http distinct", bound: GOALS.httpDistinctVsOpen },
+  },
+  "aws-jwt-verify": { key: "http_awsjwt_vs_open" },
+  "sample code": { key: "http_sample_vs_open" },
+};
+
+function routeRow(f: RouteFigure): Row {
+  const { key, goal } = ROUTE_REPORT[f.name] ?? {};
+  return {
+    cells: [
+      f.name,
+      whole(f.rate),
+      times(f.vsOpen),
+      fixed(f.cpuUsPerReq, 0),
+      times(f.cpuVsOpen),
+      fixed(f.serverBusy, 2),
+      millis(f.p99Ms, 0),
+    ],
+    goal: goal && { ...goal, value: f.vsOpen, op: "≥", unit: "× open" },
+    notes: [`${f.description}; per round ${f.vsOpenByRound.map((r) => fixed(r, 2)).join(" / ")}`],
+    result: key === undefined ? undefined : { [key]: fixed(f.vsOpen, 2) },
+  };
 }
 
-function mark(met: boolean): string {
-  return met ? "✅ met" : "❌ missed";
+/** Section 2: requireAuth and the other verifiers over HTTP, against the open route. */
+function routeSection({ routes }: Results, plan: Plan): Section {
+  const { connections, rounds, durationSec, warmupSec } = plan.http;
+  const head = ["route", "req/s", "vs open", "server µs/req", "CPU vs open", "busy", "p99"];
+  return {
+    title: `### 2. requireAuth over HTTP (Express 5, autocannon ${connections} connections, ${rounds} rounds × ${durationSec} s per variant after ${warmupSec} s warm-up; server in a child process, the load generator in this one)`,
+    blocks: [
+      "Variants run in rotating order within each round; \"vs open\" is the median over rounds of req/s ÷ the open route's req/s in the same round (drift in machine load between rounds cancels out). Server µs/req is the server process's CPU time per answer (from /proc); \"CPU vs open\" is open's µs/req ÷ this one's, paired the same way, a ratio that does not depend on the load generator. Busy = server CPU seconds per wall second (above 1: GC helper threads).",
+      { head, notesHead: ["what"], rows: routes.figures.map(routeRow) },
+      `requireAuth's own server cost: ${fixed(routes.authCpuUs.reused, 1)} µs/req with a reused token, ${fixed(routes.authCpuUs.distinct, 1)} µs/req with distinct tokens.`,
+    ],
+  };
 }
 
-function x(value: number): string {
-  return `${fixed(value, 2)}×`;
+/** An overhead row of section 3: the gateway's call minus the same call made directly. */
+function overheadRow(step: "login" | "register", o: ProductBenchResult["overhead"]["login"]): Row {
+  return {
+    cells: [`${step}: gateway − SDK direct`, millis(o.p50, 3), millis(o.p99, 3), micros(o.cpuUs)],
+    goal: {
+      name: `${step} overhead`,
+      value: o.p50,
+      op: "≤",
+      bound: GOALS.overheadP50Ms,
+      unit: " ms p50",
+    },
+    result: { [`${step}_overhead_p50_ms`]: fixed(o.p50, 2) },
+  };
 }
 
-function ms(value: number, digits = 2): string {
-  return `${fixed(value, digits)} ms`;
+/** Section 3: login/register latency through the gateway against the same calls made directly. */
+function latencySection({ product }: Results, plan: Plan): Section {
+  const rows = product.latency.map((l) => ({
+    cells: [l.name, millis(l.p50, 3), millis(l.p99, 3), micros(l.cpuUs), String(l.samples)],
+  }));
+  const calls = Object.entries(product.fakeCalls).map(([op, n]) => `${op || "(no target)"} ${n}`);
+  return {
+    title: `### 3. Login/register overhead (standalone server → instant fake Cognito in its own process; RESPONSE_FLOOR_MS=0, RESPONSE_JITTER_MS=0, RATE_LIMIT=off; sequential keep-alive requests, ${plan.latency.blocks} interleaved blocks × ${plan.latency.perBlock})`,
+    blocks: [
+      '"AWS SDK direct" is the same call made with the gateway\'s own SDK client settings; "raw HTTP direct" is one HTTP round trip to the fake (the network floor). GET /healthz through the gateway is its fixed per-request cost (one more hop, request log, helmet). CPU/call is the main-thread CPU time per call of the process doing the work (the gateway for \'via gateway\', the bench client otherwise; /proc schedstat): unlike latency, it does not grow when other processes compete for the cores.',
+      { head: ["call", "p50", "p99", "CPU/call", "samples"], rows },
+      {
+        head: ["overhead", "p50", "p99", "CPU/call"],
+        rows: [
+          overheadRow("login", product.overhead.login),
+          overheadRow("register", product.overhead.register),
+        ],
+      },
+      `Fake Cognito answered: ${calls.join(", ")}.`,
+    ],
+  };
 }
 
+/** The rows of section 4's RSS table, one entry each (add a row here). */
+function rssRows({ product }: Results, plan: Plan): Row[] {
+  const { rss, rssSources } = product;
+  const compiledVsSources = rss.rate / rssSources.rate;
+  return [
+    { cells: ["idle, after start", megabytes(rss.idleMb)] },
+    {
+      cells: [`peak (VmHWM) under ${plan.rss.connections} connections`, megabytes(rss.peakMb)],
+      goal: { name: "rss", value: rss.peakMb, op: "≤", bound: GOALS.rssMb, unit: " MB" },
+      result: { rss_200c_mb: fixed(rss.peakMb, 0) },
+    },
+    { cells: ["end of the load", megabytes(rss.endMb)] },
+    {
+      cells: [
+        `GET /auth/me, ${plan.rss.connections} connections, distinct tokens`,
+        `${whole(rss.rate)} req/s, p99 ${millis(rss.p99Ms, 0)}`,
+      ],
+    },
+    {
+      cells: [
+        "before #8: peak of the sources through tsx (`node --import tsx src/server.ts`)",
+        `${megabytes(rssSources.peakMb)} (idle ${megabytes(rssSources.idleMb)})`,
+      ],
+      result: { rss_200c_tsx_mb: fixed(rssSources.peakMb, 0) },
+    },
+    {
+      cells: [
+        "throughput under that load: compiled ÷ sources through tsx",
+        `${times(compiledVsSources)} (${whole(rss.rate)} vs ${whole(rssSources.rate)} req/s)`,
+      ],
+      goal: {
+        name: "compiled throughput",
+        value: compiledVsSources,
+        op: "≥",
+        bound: GOALS.compiledVsSources,
+        unit: "×",
+        digits: 2,
+      },
+      result: { compiled_vs_tsx: fixed(compiledVsSources, 2) },
+    },
+  ];
+}
+
+/** Section 4: RSS of the compiled server under load, and the full app's throughput. */
+function rssSection(results: Results, plan: Plan): Section {
+  const openRate = results.routes.figures.find((f) => f.name === "open")?.rate ?? NaN;
+  const appRows = results.product.throughput.map(({ name, run }) => ({
+    cells: [
+      name,
+      whole(run.rate),
+      times(run.rate / openRate),
+      fixed(run.cpuUsPerReq, 0),
+      fixed(run.serverBusy, 2),
+      millis(run.p99Ms, 0),
+    ],
+  }));
+  const appHead = ["route", "req/s", "vs bare open", "server µs/req", "busy", "p99"];
+  return {
+    title:
+      "### 4. Memory of the standalone server (`node dist/cjs/server.js`, the compiled build `npm start` runs, cognito mode against the fake, access log on to /dev/null; RSS from /proc), against its sources run through tsx in the same run",
+    blocks: [
+      { head: ["RSS", "value"], rows: rssRows(results, plan) },
+      `Full standalone app for reference (request log, helmet, ${plan.throughput.connections} connections, ${plan.throughput.durationSec} s; ratio against the bare bench app's open route of section 2):`,
+      { head: appHead, rows: appRows },
+    ],
+  };
+}
+
+/** Section 5: start to ready, the goal on `npm start`. */
+function startSection({ starts }: Results, plan: Plan): Section {
+  const rows = starts.map((s): Row => ({
+    cells: [s.name, millis(s.medianMs, 0), s.samples.map((v) => Math.round(v)).join(" / ")],
+    // The goal is on `npm start`; the others show what the time goes to.
+    goal:
+      s.name === "npm start"
+        ? { name: "start", value: s.medianMs, op: "≤", bound: GOALS.startReadyMs, unit: " ms" }
+        : undefined,
+    result: s.name === "npm start" ? { start_ready_ms: fixed(s.medianMs, 0) } : undefined,
+  }));
+  return {
+    title: `### 5. Start to ready (local mode, embedded emulator, fresh data dir; GET /readyz polled every 20 ms; median of ${plan.starts})`,
+    blocks: [{ head: ["command", "median", "runs"], rows }],
+  };
+}
+
+function micros(value: number): string {
+  return `${fixed(value, 0)} µs`;
+}
+
+function megabytes(value: number): string {
+  return `${fixed(value, 1)} MB`;
+}
+
+/**
+ * The report: sections 1-6 with their goal tally, section 7 (its goals are not tallied), section
+ * 8 with its own tally; the `RESULT` line from the same rows and verdicts.
+ */
 function report(
   results: Results,
   plan: Plan,
   header: string,
-): { markdown: string; goals: Goal[]; result: string } {
-  const { verify, routes, product, starts, scaleOut } = results;
-  const goals: Goal[] = [];
-  const goal = (name: string, met: boolean) => {
-    goals.push({ name, met });
-    return mark(met);
-  };
-  const caseGoal = (name: string): string => {
-    if (name === "ours miss")
-      return goal("verify miss", verify.missVsAwsJwt >= GOALS.verifyMissVsAwsJwt);
-    if (name === "ours hit")
-      return goal("verify hit", verify.hitVsAwsJwt >= GOALS.verifyHitVsAwsJwt);
-    return "";
-  };
-  const goalText: Record<string, string> = {
-    "ours miss": `≥ ${GOALS.verifyMissVsAwsJwt}× aws-jwt-verify`,
-    "ours hit": `≥ ${GOALS.verifyHitVsAwsJwt}× aws-jwt-verify`,
-  };
-  const verifyRows = verify.cases.map((c) => [
-    c.name,
-    whole(c.opsPerSec),
-    x(c.vsRaw),
-    x(c.vsAwsJwtVerify),
-    goalText[c.name] ?? "",
-    caseGoal(c.name),
-    c.description,
-  ]);
-  verifyRows.push([
-    "slowest rejection (malformed, unknown kid, expired)",
-    "",
-    x(verify.rejectVsRaw),
-    "",
-    `≥ ${GOALS.rejectVsRaw}× raw`,
-    goal("rejections", verify.rejectVsRaw >= GOALS.rejectVsRaw),
-    "min over the three cases",
-  ]);
-
-  const fig = (name: string) => routes.figures.find((f) => f.name === name);
-  const reused = fig("requireAuth reused");
-  const distinct = fig("requireAuth distinct");
-  const routeGoal: Record<string, [string, string]> = {
-    "requireAuth reused": [
-      `≥ ${GOALS.httpReusedVsOpen}× open`,
-      goal("http reused", (reused?.vsOpen ?? 0) >= GOALS.httpReusedVsOpen),
-    ],
-    "requireAuth distinct": [
-      `≥ ${GOALS.httpDistinctVsOpen}× open`,
-      goal("http distinct", (distinct?.vsOpen ?? 0) >= GOALS.httpDistinctVsOpen),
-    ],
-  };
-  const routeRows = routes.figures.map((f) => [
-    f.name,
-    whole(f.rate),
-    x(f.vsOpen),
-    fixed(f.cpuUsPerReq, 0),
-    x(f.cpuVsOpen),
-    fixed(f.serverBusy, 2),
-    ms(f.p99Ms, 0),
-    routeGoal[f.name]?.[0] ?? "",
-    routeGoal[f.name]?.[1] ?? "",
-    `${f.description}; per round ${f.vsOpenByRound.map((r) => fixed(r, 2)).join(" / ")}`,
-  ]);
-
-  const { overhead, latency, rss, rssSources, throughput } = product;
-  const compiledVsSources = rss.rate / rssSources.rate;
-  const latencyRows = latency.map((l) => [
-    l.name,
-    ms(l.p50, 3),
-    ms(l.p99, 3),
-    `${fixed(l.cpuUs, 0)} µs`,
-    String(l.samples),
-  ]);
-  const overheadRows = [
-    [
-      "login: gateway − SDK direct",
-      ms(overhead.login.p50, 3),
-      ms(overhead.login.p99, 3),
-      `${fixed(overhead.login.cpuUs, 0)} µs`,
-      `≤ ${GOALS.overheadP50Ms} ms p50`,
-      goal("login overhead", overhead.login.p50 <= GOALS.overheadP50Ms),
-    ],
-    [
-      "register: gateway − SDK direct",
-      ms(overhead.register.p50, 3),
-      ms(overhead.register.p99, 3),
-      `${fixed(overhead.register.cpuUs, 0)} µs`,
-      `≤ ${GOALS.overheadP50Ms} ms p50`,
-      goal("register overhead", overhead.register.p50 <= GOALS.overheadP50Ms),
-    ],
+): { markdown: string; result: string } {
+  const core = [
+    verifySection(results.verify, plan.verify),
+    routeSection(results, plan),
+    latencySection(results, plan),
+    rssSection(results, plan),
+    startSection(results, plan),
+    scaleOutSection(results.scaleOut, plan.scaleOut),
   ];
-  const openRate = fig("open")?.rate ?? NaN;
-  const rssRows = [
-    ["idle, after start", `${fixed(rss.idleMb, 1)} MB`, "", ""],
-    [
-      `peak (VmHWM) under ${plan.rss.connections} connections`,
-      `${fixed(rss.peakMb, 1)} MB`,
-      `≤ ${GOALS.rssMb} MB`,
-      goal("rss", rss.peakMb <= GOALS.rssMb),
-    ],
-    ["end of the load", `${fixed(rss.endMb, 1)} MB`, "", ""],
-    [
-      `GET /auth/me, ${plan.rss.connections} connections, distinct tokens`,
-      `${whole(rss.rate)} req/s, p99 ${ms(rss.p99Ms, 0)}`,
-      "",
-      "",
-    ],
-    [
-      "before #8: peak of the sources through tsx (`node --import tsx src/server.ts`)",
-      `${fixed(rssSources.peakMb, 1)} MB (idle ${fixed(rssSources.idleMb, 1)} MB)`,
-      "",
-      "",
-    ],
-    [
-      "throughput under that load: compiled ÷ sources through tsx",
-      `${x(compiledVsSources)} (${whole(rss.rate)} vs ${whole(rssSources.rate)} req/s)`,
-      `≥ ${fixed(GOALS.compiledVsSources, 2)}×`,
-      goal("compiled throughput", compiledVsSources >= GOALS.compiledVsSources),
-    ],
-  ];
-  const appRows = throughput.map(({ name, run }) => [
-    name,
-    whole(run.rate),
-    x(run.rate / openRate),
-    fixed(run.cpuUsPerReq, 0),
-    fixed(run.serverBusy, 2),
-    ms(run.p99Ms, 0),
-  ]);
-  const npmStart = starts.find((s) => s.name === "npm start")?.medianMs ?? NaN;
-  const startRows = starts.map((s) => [
-    s.name,
-    ms(s.medianMs, 0),
-    s.samples.map((v) => Math.round(v)).join(" / "),
-    s.name === "npm start" ? `≤ ${GOALS.startReadyMs} ms` : "",
-    s.name === "npm start" ? goal("start", npmStart <= GOALS.startReadyMs) : "",
-  ]);
-
-  const met = goals.filter((g) => g.met).length;
+  const redis = redisSection(results.redis);
+  const stack = stackSection(results.stack);
   const markdown = [
     "## Benchmarks (`npm run bench`)",
-    "",
     header,
-    "",
-    `### 1. Verification in process (median of ${plan.verify.rounds} × ${plan.verify.durationMs} ms, RSA-2048, Cognito-shaped access tokens)`,
-    "",
-    markdownTable(["case", "ops/s", "vs raw", "vs aws-jwt-verify", "goal", "", "what"], verifyRows),
-    "",
-    `### 2. requireAuth over HTTP (Express 5, autocannon ${plan.http.connections} connections, ${plan.http.rounds} rounds × ${plan.http.durationSec} s per variant after ${plan.http.warmupSec} s warm-up; server in a child process, the load generator in this one)`,
-    "",
-    "Variants run in rotating order within each round; \"vs open\" is the median over rounds of req/s ÷ the open route's req/s in the same round (drift in machine load between rounds cancels out). Server µs/req is the server process's CPU time per answer (from /proc); \"CPU vs open\" is open's µs/req ÷ this one's, paired the same way, a ratio that does not depend on the load generator. Busy = server CPU seconds per wall second (above 1: GC helper threads).",
-    "",
-    markdownTable(
-      [
-        "route",
-        "req/s",
-        "vs open",
-        "server µs/req",
-        "CPU vs open",
-        "busy",
-        "p99",
-        "goal",
-        "",
-        "what",
-      ],
-      routeRows,
-    ),
-    "",
-    `requireAuth's own server cost: ${fixed(routes.authCpuUs.reused, 1)} µs/req with a reused token, ${fixed(routes.authCpuUs.distinct, 1)} µs/req with distinct tokens.`,
-    "",
-    `### 3. Login/register overhead (standalone server → instant fake Cognito in its own process; RESPONSE_FLOOR_MS=0, RESPONSE_JITTER_MS=0, RATE_LIMIT=off; sequential keep-alive requests, ${plan.latency.blocks} interleaved blocks × ${plan.latency.perBlock})`,
-    "",
-    '"AWS SDK direct" is the same call made with the gateway\'s own SDK client settings; "raw HTTP direct" is one HTTP round trip to the fake (the network floor). GET /healthz through the gateway is its fixed per-request cost (one more hop, request log, helmet). CPU/call is the main-thread CPU time per call of the process doing the work (the gateway for \'via gateway\', the bench client otherwise; /proc schedstat): unlike latency, it does not grow when other processes compete for the cores.',
-    "",
-    markdownTable(["call", "p50", "p99", "CPU/call", "samples"], latencyRows),
-    "",
-    markdownTable(["overhead", "p50", "p99", "CPU/call", "goal", ""], overheadRows),
-    "",
-    `Fake Cognito answered: ${Object.entries(product.fakeCalls)
-      .map(([op, n]) => `${op || "(no target)"} ${n}`)
-      .join(", ")}.`,
-    "",
-    "### 4. Memory of the standalone server (`node dist/cjs/server.js`, the compiled build `npm start` runs, cognito mode against the fake, access log on to /dev/null; RSS from /proc), against its sources run through tsx in the same run",
-    "",
-    markdownTable(["RSS", "value", "goal", ""], rssRows),
-    "",
-    `Full standalone app for reference (request log, helmet, ${plan.throughput.connections} connections, ${plan.throughput.durationSec} s; ratio against the bare bench app's open route of section 2):`,
-    "",
-    markdownTable(["route", "req/s", "vs bare open", "server µs/req", "busy", "p99"], appRows),
-    "",
-    `### 5. Start to ready (local mode, embedded emulator, fresh data dir; GET /readyz polled every 20 ms; median of ${plan.starts})`,
-    "",
-    markdownTable(["command", "median", "runs", "goal", ""], startRows),
-    "",
-    ...scaleOutSection(scaleOut, plan),
-    "",
-    `Goals met: ${met}/${goals.length}${
-      goals.some((g) => !g.met)
-        ? ` (missed: ${goals
-            .filter((g) => !g.met)
-            .map((g) => g.name)
-            .join(", ")})`
-        : ""
-    }.`,
-  ].join("\n");
-
-  const r2 = (v: number) => fixed(v, 2);
+    ...core.map(renderSection),
+    tallyLine("Goals met", goalsOf(core)),
+    renderSection(redis),
+    renderSection(stack),
+    tallyLine("Section 8 goals met", goalsOf([stack])),
+  ].join("\n\n");
   const result = [
-    `RESULT verify_miss_vs_awsjwt=${r2(verify.missVsAwsJwt)}`,
-    `verify_hit_vs_awsjwt=${fixed(verify.hitVsAwsJwt, 1)}`,
-    `reject_vs_raw=${fixed(verify.rejectVsRaw, 1)}`,
-    `http_reused_vs_open=${r2(reused?.vsOpen ?? NaN)}`,
-    `http_distinct_vs_open=${r2(distinct?.vsOpen ?? NaN)}`,
-    `http_awsjwt_vs_open=${r2(fig("aws-jwt-verify")?.vsOpen ?? NaN)}`,
-    `http_sample_vs_open=${r2(fig("sample code")?.vsOpen ?? NaN)}`,
-    `login_overhead_p50_ms=${r2(overhead.login.p50)}`,
-    `register_overhead_p50_ms=${r2(overhead.register.p50)}`,
-    `rss_200c_mb=${fixed(rss.peakMb, 0)}`,
-    `rss_200c_tsx_mb=${fixed(rssSources.peakMb, 0)}`,
-    `compiled_vs_tsx=${r2(compiledVsSources)}`,
-    `start_ready_ms=${fixed(npmStart, 0)}`,
-    `scaleout_haproxy${String(scaleOut.instances)}_vs_direct1=${r2(scaleOut.ratio)}`,
-    `goals_met=${met}/${goals.length}`,
+    "RESULT",
+    ...resultPairs(core),
+    `goals_met=${tally(goalsOf(core))}`,
+    ...resultPairs([redis, stack]),
+    `stack_goals_met=${tally(goalsOf([stack]))}`,
   ].join(" ");
-  return { markdown, goals, result };
-}
-
-/** Section 6: the scale-out ratio, with what bounds it on this machine. */
-function scaleOutSection(s: ScaleOutResult, plan: Plan): string[] {
-  const p = plan.scaleOut;
-  const row = (name: string, f: ScaleOutResult["direct"], vs: string) => [
-    name,
-    whole(f.rate),
-    vs,
-    fixed(f.cpuUsPerReq, 0),
-    ms(f.p99Ms, 0),
-  ];
-  return [
-    `### 6. Scale-out through HAProxy (tools/lib/cluster.ts, as \`npm run demo:cluster\` starts it: redis-server, the shared emulator, ${String(s.instances)} gateway instances, HAProxy round-robin; GET /auth/me with one valid token, autocannon ${String(p.connections)} connections, ${String(p.rounds)} rounds × ${String(p.durationSec)} s per variant, alternating)`,
-    "",
-    `Ratio per round: ${s.ratioByRound.map((r) => fixed(r, 2)).join(" / ")}. CPU/req counts every process that served the variant (the instance alone, or HAProxy plus all instances). On ${String(os.availableParallelism())} cores shared with the load generator, HAProxy and the other instances, extra instances cannot add cores: the ratio shows the cost of the balancer hop, not the scale-out a machine with free cores would give.`,
-    "",
-    markdownTable(
-      ["variant", "req/s", "vs one direct", "CPU µs/req", "p99"],
-      [
-        row("one instance, direct", s.direct, "1.00×"),
-        row(`HAProxy → ${String(s.instances)} instances`, s.balanced, x(s.ratio)),
-      ],
-    ),
-  ];
+  return { markdown, result };
 }
 
 function machineHeader(quick: boolean): string {
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   return [
     `Date: ${new Date().toISOString()}`,
-    `Machine: ${os.availableParallelism()} × ${cpu}, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")} at start`,
+    `Machine: ${os.availableParallelism()} × ${cpu}, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB, load average ${loadAverage()} at start`,
     `Node ${process.version} (${process.platform}/${process.arch})${quick ? "; QUICK run (--quick): figures are indicative only" : ""}`,
   ].join("  \n");
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const quick = args.includes("--quick");
-  const cpuProf = args.includes("--cpu-prof");
-  const plan = quick ? QUICK : FULL;
-  installChildCleanup();
-  const watchdog = setTimeout(() => {
-    log("bench: over 10 minutes, giving up");
-    void stopAllChildren().then(() => process.exit(1));
-  }, 600_000);
-  watchdog.unref();
-  const started = performance.now();
-  const header = machineHeader(quick);
-  const nodeFlags = cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${join(ARTIFACTS, "cpu-prof")}`] : [];
-
+/** Runs every section in turn (progress on stderr). */
+async function measure(plan: Plan, nodeFlags: readonly string[]): Promise<Results> {
   log("1/5 verifiers in process");
   const verify = await runVerifyBench({
     ...plan.verify,
@@ -503,21 +455,15 @@ async function main(): Promise<void> {
   });
 
   log(`2/5 requireAuth over HTTP (minting ${plan.distinctTokens} tokens)`);
-  const key = createBenchKey();
+  const key = signingKey();
   const tokens = mintAccessTokens(key, plan.distinctTokens);
   const reusedToken = mintAccessToken(key, plan.distinctTokens);
   const routes = await runRouteBench({ key, tokens, reusedToken, ...plan.http, nodeFlags, log });
 
   log("3-4/5 standalone server: RSS at 200 connections, login/register overhead");
   const product = await runProductBench({
-    key,
-    tokens,
-    reusedToken,
-    rss: plan.rss,
-    latency: plan.latency,
-    throughput: plan.throughput,
-    nodeFlags,
-    log,
+    ...{ key, tokens, reusedToken, nodeFlags, log },
+    ...{ rss: plan.rss, latency: plan.latency, throughput: plan.throughput },
   });
 
   log("5/5 start to ready");
@@ -527,38 +473,33 @@ async function main(): Promise<void> {
   const scaleOut = await runScaleOutBench({ ...plan.scaleOut, log });
 
   log("7. shared state on Redis (a redis-server on loopback)");
-  const redis = redisRows(
-    await runRedisBench({
-      rounds: quick ? 7 : 21,
-      roundMs: 250,
-      logouts: quick ? 200 : 1000,
-      log,
-    }),
-  );
+  const redis = await runRedisBench({ ...plan.redis, log });
 
   log("8. the gateway against Express + helmet + pino-http + aws-jwt-verify, and bare Express");
-  const stack = stackSection(
-    await runStackBench({
-      key,
-      tokens,
-      reusedToken,
-      ...plan.http,
-      rounds: quick ? 3 : 7,
-      nodeFlags,
-      log,
-    }),
-  );
+  const stack = await runStackBench({
+    ...{ key, tokens, reusedToken, nodeFlags, log },
+    ...{ ...plan.http, rounds: plan.stackRounds },
+  });
+  return { verify, routes, product, starts, scaleOut, redis, stack };
+}
 
-  const core = report({ verify, routes, product, starts, scaleOut }, plan, header);
-  const stackMet = stack.goals.filter((g) => g.met).length;
-  const markdown = `${core.markdown}\n\n${redis.markdown}\n\n${stack.markdown}\n\nSection 8 goals met: ${stackMet}/${stack.goals.length}.`;
-  const result = `${core.result} ${redis.summary} ${stack.summary} stack_goals_met=${stackMet}/${stack.goals.length}`;
-  const footer = `\nWhole run: ${fixed((performance.now() - started) / 1000, 0)} s; load average at the end ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(
-      " ",
-    )} (other processes on this machine compete for its ${os.availableParallelism()} cores).\n`;
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes("--quick");
+  const plan = quick ? QUICK : FULL;
+  const nodeFlags = args.includes("--cpu-prof")
+    ? ["--cpu-prof", `--cpu-prof-dir=${join(ARTIFACTS, "cpu-prof")}`]
+    : [];
+  installChildCleanup();
+  const watchdog = setTimeout(() => {
+    log("bench: over 10 minutes, giving up");
+    void stopAllChildren().then(() => process.exit(1));
+  }, 600_000);
+  watchdog.unref();
+  const started = performance.now();
+  const header = machineHeader(quick);
+  const { markdown, result } = report(await measure(plan, nodeFlags), plan, header);
+  const footer = `\nWhole run: ${fixed((performance.now() - started) / 1000, 0)} s; load average at the end ${loadAverage()} (other processes on this machine compete for its ${os.availableParallelism()} cores).\n`;
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, "bench.md"), `${markdown}\n${footer}\n${result}\n`);
   process.stdout.write(
@@ -566,16 +507,4 @@ async function main(): Promise<void> {
   );
 }
 
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopAllChildren();
-    // Whatever is still open (a fake server or keep-alive socket after an error) must not keep
-    // the bench alive.
-    process.exit();
-  });
+runMain(main, { exit: true });

@@ -1,6 +1,7 @@
 /** /proc readings (Linux) of the bench: CPU time and memory of a process. */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 
 let ticksPerSecond: number | undefined;
 
@@ -63,4 +64,12 @@ export function memoryMb(pid: number): { rss: number; peak: number } {
   } catch {
     return { rss: NaN, peak: NaN };
   }
+}
+
+/** The load averages over 1, 5 and 15 minutes, as printed: "1.23 0.98 0.75". */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 }

@@ -192,3 +192,25 @@ export async function waitUntil(
     await sleep(options.everyMs ?? 10);
   }
 }
+
+/**
+ * Runs a tool's `main`. An error is printed with its stack, every child is stopped and the
+ * process exits with 1. On success, with `exit`, every child is stopped and the process exits
+ * (a keep-alive socket must not keep it alive); without, it goes on (a server child serving).
+ */
+export function runMain(main: () => Promise<void>, options: { exit: boolean }): void {
+  main().then(
+    async () => {
+      if (!options.exit) return;
+      await stopAllChildren();
+      process.exit();
+    },
+    async (error: unknown) => {
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      await stopAllChildren();
+      process.exit(1);
+    },
+  );
+}
