@@ -271,6 +271,8 @@ export interface ProductBenchResult {
   };
   /** The same measured on the sources run through tsx, as `npm start` did before #8. */
   readonly rssSources: ProductBenchResult["rss"];
+  /** The same measured on the compiled server with Node's defaults (no memory profile). */
+  readonly rssNodeDefaults: ProductBenchResult["rss"];
   readonly latency: readonly LatencyFigure[];
   /** Gateway minus SDK direct: latency percentiles (ms) and main-thread CPU per call (µs). */
   readonly overhead: {
@@ -345,22 +347,25 @@ export async function startProduct(
   return { child, url };
 }
 
-/** {@link measureRss} of the sources run through tsx (the baseline of the compiled server). */
-async function sourcesRss(
+/**
+ * {@link measureRss} of a baseline of the server as `npm start` runs it: its sources through tsx
+ * (before #8), or the compiled server with Node's defaults (without the memory profile).
+ */
+async function baselineRss(
   options: ProductBenchOptions,
-  fakeUrl: string,
-  jwksPath: string,
+  fake: { url: string; jwksPath: string },
+  build: Exclude<ServerBuild, "compiled">,
 ): Promise<ProductBenchResult["rss"]> {
-  const sources = await startProduct(fakeUrl, jwksPath, options.nodeFlags ?? [], {}, "sources");
+  const server = await startProduct(fake.url, fake.jwksPath, options.nodeFlags ?? [], {}, build);
   try {
     await sleep(500);
-    const rss = await measureRss(options, sources.child, sources.url);
+    const rss = await measureRss(options, server.child, server.url);
     options.log(
-      `  sources through tsx: RSS peak ${rss.peakMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s`,
+      `  ${build}: RSS peak ${rss.peakMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s`,
     );
     return rss;
   } finally {
-    await sources.child.stop();
+    await server.child.stop();
   }
 }
 
@@ -602,7 +607,16 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
     sdk = createCognitoClient({ region: "us-east-1", endpoint, timeoutMs: 3000, maxAttempts: 2 });
     // The build `npm start` runs (prestart does the same).
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore" });
-    const rssSources = await sourcesRss(options, fake.url, jwks.path);
+    const rssSources = await baselineRss(
+      options,
+      { url: fake.url, jwksPath: jwks.path },
+      "sources",
+    );
+    const rssNodeDefaults = await baselineRss(
+      options,
+      { url: fake.url, jwksPath: jwks.path },
+      "node-defaults",
+    );
     gateway = await startProduct(fake.url, jwks.path, options.nodeFlags ?? []);
     const rss = await compiledRss(gateway, options);
     const throughput = await measureThroughput(gateway, options);
@@ -611,7 +625,7 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
       options,
     );
     const calls = await fakeCalls(fake.child);
-    return { rss, rssSources, latency, overhead, throughput, fakeCalls: calls };
+    return { rss, rssSources, rssNodeDefaults, latency, overhead, throughput, fakeCalls: calls };
   } finally {
     await gateway?.child.stop();
     sdk?.destroy();

@@ -306,7 +306,7 @@ function latencySection({ product }: Results, plan: Plan): Section {
 
 /** The rows of section 4's RSS table, one entry each (add a row here). */
 function rssRows({ product }: Results, plan: Plan): Row[] {
-  const { rss, rssSources } = product;
+  const { rss, rssSources, rssNodeDefaults } = product;
   const compiledVsSources = rss.rate / rssSources.rate;
   return [
     { cells: ["idle, after start", megabytes(rss.idleMb)] },
@@ -321,6 +321,13 @@ function rssRows({ product }: Results, plan: Plan): Row[] {
         `GET /auth/me, ${plan.rss.connections} connections, distinct tokens`,
         `${whole(rss.rate)} req/s, p99 ${millis(rss.p99Ms, 0)}`,
       ],
+    },
+    {
+      cells: [
+        "peak of the same compiled server with Node's defaults (no memory profile)",
+        `${megabytes(rssNodeDefaults.peakMb)} at ${whole(rssNodeDefaults.rate)} req/s`,
+      ],
+      result: { rss_200c_node_defaults_mb: fixed(rssNodeDefaults.peakMb, 0) },
     },
     {
       cells: [
@@ -363,7 +370,7 @@ function rssSection(results: Results, plan: Plan): Section {
   const appHead = ["route", "req/s", "vs bare open", "server µs/req", "busy", "p99"];
   return {
     title:
-      "### 4. Memory of the standalone server (`node dist/cjs/server.js`, the compiled build `npm start` runs, cognito mode against the fake, access log on to /dev/null; RSS from /proc), against its sources run through tsx in the same run",
+      "### 4. Memory of the standalone server as `npm start` runs it (compiled, with the memory profile's V8 flags; cognito mode against the fake, access log on to /dev/null; RSS from /proc), against the same server with Node's defaults and its sources run through tsx, in the same run",
     blocks: [
       { head: ["RSS", "value"], rows: rssRows(results, plan) },
       `Full standalone app for reference (request log, helmet, ${plan.throughput.connections} connections, ${plan.throughput.durationSec} s; ratio against the bare bench app's open route of section 2):`,
