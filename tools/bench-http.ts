@@ -239,8 +239,8 @@ export interface ProductBenchOptions {
   readonly key: SigningKey;
   readonly tokens: readonly string[];
   readonly reusedToken: string;
-  /** RSS: connections (200), warm-up and measuring seconds. */
-  readonly rss: { connections: number; warmupSec: number; durationSec: number };
+  /** RSS: connections (200), warm-up and measuring seconds, rounds over the three builds. */
+  readonly rss: { connections: number; warmupSec: number; durationSec: number; rounds: number };
   /** Latency: blocks per target (interleaved) and sequential requests per block. */
   readonly latency: { blocks: number; perBlock: number; warmup: number };
   /** Reference throughput of the full app: connections and seconds per run. */
@@ -259,20 +259,31 @@ export interface LatencyFigure {
   readonly cpuUs: number;
 }
 
+/** The server's memory under the 200-connection load; over rounds, the highest peak, else medians. */
+export interface RssFigure {
+  readonly idleMb: number;
+  /** VmHWM after the 200-connection run: the highest RSS ever, between samples included. */
+  readonly peakMb: number;
+  /** RSS when the load stopped. */
+  readonly endMb: number;
+  readonly rate: number;
+  readonly p99Ms: number;
+  /** Server CPU per request, µs. */
+  readonly cpuUsPerReq: number;
+}
+
 export interface ProductBenchResult {
-  readonly rss: {
-    readonly idleMb: number;
-    /** VmHWM after the 200-connection run: the highest RSS ever, between samples included. */
-    readonly peakMb: number;
-    /** RSS when the load stopped. */
-    readonly endMb: number;
-    readonly rate: number;
-    readonly p99Ms: number;
-  };
+  /** The server as `npm start` runs it: compiled, with the memory profile. */
+  readonly rss: RssFigure;
   /** The same measured on the sources run through tsx, as `npm start` did before #8. */
-  readonly rssSources: ProductBenchResult["rss"];
+  readonly rssSources: RssFigure;
   /** The same measured on the compiled server with Node's defaults (no memory profile). */
-  readonly rssNodeDefaults: ProductBenchResult["rss"];
+  readonly rssNodeDefaults: RssFigure;
+  /**
+   * Under that load, `npm start` against the tsx sources: median over rounds of req/s ÷ req/s,
+   * and of server CPU per request, sources ÷ compiled (above 1: the compiled server is cheaper).
+   */
+  readonly compiledVsSources: { readonly rate: number; readonly cpu: number };
   readonly latency: readonly LatencyFigure[];
   /** Gateway minus SDK direct: latency percentiles (ms) and main-thread CPU per call (µs). */
   readonly overhead: {
@@ -347,21 +358,68 @@ export async function startProduct(
   return { child, url };
 }
 
+/** Section 4's three builds, in the order of their first round. */
+const RSS_BUILDS: readonly ServerBuild[] = ["compiled", "node-defaults", "sources"];
+
 /**
- * {@link measureRss} of a baseline of the server as `npm start` runs it: its sources through tsx
- * (before #8), or the compiled server with Node's defaults (without the memory profile).
+ * Section 4: each build of the server in a fresh process under the same load, `rounds` rounds in
+ * rotating order, so that the machine's drift does not favour one build.
  */
-async function baselineRss(
+async function rssByBuild(
   options: ProductBenchOptions,
   fake: { url: string; jwksPath: string },
-  build: Exclude<ServerBuild, "compiled">,
-): Promise<ProductBenchResult["rss"]> {
+): Promise<
+  Pick<ProductBenchResult, "rss" | "rssSources" | "rssNodeDefaults" | "compiledVsSources">
+> {
+  const runs = RSS_BUILDS.map((): RssFigure[] => []);
+  for (let round = 0; round < options.rss.rounds; round++) {
+    for (const i of roundOrder(RSS_BUILDS.length, round)) {
+      runs[i]?.push(await buildRss(options, fake, RSS_BUILDS[i] ?? "compiled"));
+    }
+  }
+  const [compiled = [], nodeDefaults = [], sources = []] = runs;
+  const paired = (f: (c: RssFigure, s: RssFigure) => number) =>
+    median(compiled.map((c, k) => (sources[k] ? f(c, sources[k]) : NaN)));
+  return {
+    rss: summariseRss(compiled),
+    rssNodeDefaults: summariseRss(nodeDefaults),
+    rssSources: summariseRss(sources),
+    compiledVsSources: {
+      rate: paired((c, s) => c.rate / s.rate),
+      cpu: paired((c, s) => s.cpuUsPerReq / c.cpuUsPerReq),
+    },
+  };
+}
+
+/** Over rounds: the highest peak (the goal is on the worst), medians of the rest. */
+function summariseRss(runs: readonly RssFigure[]): RssFigure {
+  const mid = (f: (r: RssFigure) => number) => median(runs.map(f));
+  return {
+    idleMb: mid((r) => r.idleMb),
+    peakMb: Math.max(...runs.map((r) => r.peakMb)),
+    endMb: mid((r) => r.endMb),
+    rate: mid((r) => r.rate),
+    p99Ms: mid((r) => r.p99Ms),
+    cpuUsPerReq: mid((r) => r.cpuUsPerReq),
+  };
+}
+
+/** {@link measureRss} of one build in a fresh process, after one checked request. */
+async function buildRss(
+  options: ProductBenchOptions,
+  fake: { url: string; jwksPath: string },
+  build: ServerBuild,
+): Promise<RssFigure> {
   const server = await startProduct(fake.url, fake.jwksPath, options.nodeFlags ?? [], {}, build);
   try {
+    const me = await send(`${server.url}/auth/me`, {
+      headers: { authorization: `Bearer ${options.reusedToken}` },
+    });
+    expectStatus(me, 200, `GET /auth/me (${build})`);
     await sleep(500);
     const rss = await measureRss(options, server.child, server.url);
     options.log(
-      `  ${build}: RSS peak ${rss.peakMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s`,
+      `  ${build}: RSS idle ${rss.idleMb.toFixed(1)} MB, peak ${rss.peakMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s, ${Math.round(rss.cpuUsPerReq)} µs/req`,
     );
     return rss;
   } finally {
@@ -374,7 +432,7 @@ async function measureRss(
   options: ProductBenchOptions,
   child: Child,
   url: string,
-): Promise<ProductBenchResult["rss"]> {
+): Promise<RssFigure> {
   const idleMb = memoryMb(child.pid).rss;
   const distinct = cycler(options.tokens);
   let sampled = 0;
@@ -397,6 +455,7 @@ async function measureRss(
       endMb: end.rss,
       rate: run.rate,
       p99Ms: run.p99Ms,
+      cpuUsPerReq: run.cpuUsPerReq,
     };
   } finally {
     clearInterval(sampler);
@@ -563,24 +622,6 @@ async function measureThroughput(
   return throughput;
 }
 
-/** RSS of the compiled server, after one checked request and a pause to settle. */
-async function compiledRss(
-  gateway: IpcServer,
-  options: ProductBenchOptions,
-): Promise<ProductBenchResult["rss"]> {
-  const me = await send(`${gateway.url}/auth/me`, {
-    headers: { authorization: `Bearer ${options.reusedToken}` },
-  });
-  expectStatus(me, 200, "GET /auth/me");
-  await sleep(500);
-  options.log(`  RSS: ${options.rss.connections} connections on GET /auth/me, distinct tokens`);
-  const rss = await measureRss(options, gateway.child, gateway.url);
-  options.log(
-    `  RSS idle ${rss.idleMb.toFixed(1)} MB, peak ${rss.peakMb.toFixed(1)} MB, end ${rss.endMb.toFixed(1)} MB at ${Math.round(rss.rate)} req/s`,
-  );
-  return rss;
-}
-
 /**
  * The fake Cognito in its own process (a direct SDK call then crosses a process boundary, as a
  * call to Cognito does, and is not flattered by sharing this process's event loop); it answers
@@ -607,25 +648,16 @@ export async function runProductBench(options: ProductBenchOptions): Promise<Pro
     sdk = createCognitoClient({ region: "us-east-1", endpoint, timeoutMs: 3000, maxAttempts: 2 });
     // The build `npm start` runs (prestart does the same).
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore" });
-    const rssSources = await baselineRss(
-      options,
-      { url: fake.url, jwksPath: jwks.path },
-      "sources",
-    );
-    const rssNodeDefaults = await baselineRss(
-      options,
-      { url: fake.url, jwksPath: jwks.path },
-      "node-defaults",
-    );
+    options.log(`  RSS: ${options.rss.connections} connections on GET /auth/me, distinct tokens`);
+    const memory = await rssByBuild(options, { url: fake.url, jwksPath: jwks.path });
     gateway = await startProduct(fake.url, jwks.path, options.nodeFlags ?? []);
-    const rss = await compiledRss(gateway, options);
     const throughput = await measureThroughput(gateway, options);
     const { latency, overhead } = await measureOverhead(
       { gateway, fakeUrl: fake.url, sdk, agent },
       options,
     );
     const calls = await fakeCalls(fake.child);
-    return { rss, rssSources, rssNodeDefaults, latency, overhead, throughput, fakeCalls: calls };
+    return { ...memory, latency, overhead, throughput, fakeCalls: calls };
   } finally {
     await gateway?.child.stop();
     sdk?.destroy();
