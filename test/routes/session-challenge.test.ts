@@ -14,7 +14,7 @@ import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
 import { CLIENT_ID, idClaims, mint } from "../helpers/auth";
 import { CHALLENGE_EMAIL, INTERNAL_USERNAME, challengeSession } from "../helpers/challenges";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { useTestGateway } from "../helpers/gateway";
 import { CookieJar, CSRF, cookieHeader, sessionGateway, setCookies } from "../helpers/session";
 import { CLIENT_SECRET, cognitoError } from "../helpers/mocked-gateway";
 import {
@@ -185,17 +185,8 @@ describe("POST /auth/session/login/challenge (Cognito mocked)", () => {
 });
 
 describe("POST /auth/session/login/challenge against the emulator", () => {
-  let gw: TestGateway;
-  let send: ReturnType<typeof clientOf>;
-
-  beforeAll(async () => {
-    gw = await startTestGateway({ LOCAL_MFA: "optional" });
-    send = clientOf(gw);
-  }, 60_000);
-
-  afterAll(async () => {
-    await gw.close();
-  });
+  const gw = useTestGateway({ LOCAL_MFA: "optional" });
+  const send = clientOf(gw);
 
   /** POSTs like the account page: X-CSRF, JSON, and the jar's cookies for the path. */
   async function browserPost(jar: CookieJar, path: string, body: object = {}) {
