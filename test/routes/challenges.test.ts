@@ -20,7 +20,13 @@ import {
   challengeOutput,
   challengeSession,
 } from "../helpers/challenges";
-import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import {
+  CLIENT_SECRET,
+  tokenAnswer,
+  authResult,
+  cognitoError,
+  mockedGateway,
+} from "../helpers/mocked-gateway";
 
 const HASH = secretHash(INTERNAL_USERNAME, CLIENT_ID, CLIENT_SECRET);
 const answer = (gateway: ReturnType<typeof mockedGateway>, body: object) =>
@@ -98,14 +104,7 @@ describe("POST /auth/login/challenge", () => {
       .set("X-Forwarded-For", "203.0.113.9")
       .set("X-Cognito-Encoded-Data", "encoded");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      accessToken: expect.any(String),
-      idToken: "id.token.value",
-      refreshToken: "refresh-token-value",
-      expiresIn: 3600,
-      tokenType: "Bearer",
-      username: expect.any(String),
-    });
+    expect(res.body).toEqual(tokenAnswer());
     expect(gateway.cognito.commandCalls(RespondToAuthChallengeCommand)[0]!.args[0].input).toEqual({
       ClientId: CLIENT_ID,
       ChallengeName: "SOFTWARE_TOKEN_MFA",
