@@ -17,6 +17,7 @@ import { CLIENT_ID, POOL_ID } from "../helpers/auth";
 import {
   CHALLENGE_EMAIL,
   INTERNAL_USERNAME,
+  challengeAnswer,
   challengeOutput,
   challengeSession,
 } from "../helpers/challenges";
@@ -40,11 +41,7 @@ describe("POST /auth/login with a challenge", () => {
       .post("/auth/login")
       .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      challenge: "SOFTWARE_TOKEN_MFA",
-      session: expect.stringMatching(/^[A-Za-z0-9_-]{40,}$/),
-      expiresIn: 180,
-    });
+    expect(res.body).toEqual(challengeAnswer("SOFTWARE_TOKEN_MFA"));
     expect(res.text).not.toContain("cognito-session-1");
     expect(res.text).not.toContain(INTERNAL_USERNAME);
     expect(gateway.logs.text()).not.toContain("cognito-session-1");
@@ -172,11 +169,7 @@ describe("POST /auth/login/challenge", () => {
       .resolves(challengeOutput("SOFTWARE_TOKEN_MFA", {}, "cognito-session-2"));
     const next = await answer(gateway, { session, mfaType: "SOFTWARE_TOKEN_MFA" });
     expect(next.status).toBe(200);
-    expect(next.body).toEqual({
-      challenge: "SOFTWARE_TOKEN_MFA",
-      session: expect.any(String),
-      expiresIn: 180,
-    });
+    expect(next.body).toEqual(challengeAnswer("SOFTWARE_TOKEN_MFA"));
     expect(next.body.session).not.toBe(session);
     expect(
       gateway.cognito.commandCalls(RespondToAuthChallengeCommand)[0]!.args[0].input
@@ -237,14 +230,13 @@ describe("POST /auth/login/challenge", () => {
     const login = await request(gateway.app)
       .post("/auth/login")
       .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
-    expect(login.body).toEqual({
-      challenge: "MFA_SETUP",
-      session: expect.any(String),
-      expiresIn: 180,
-      secret: "JBSWY3DPEHPK3PXP",
-      otpauthUri:
-        "otpauth://totp/cognito-gateway%3Aperson%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-gateway&algorithm=SHA1&digits=6&period=30",
-    });
+    expect(login.body).toEqual(
+      challengeAnswer("MFA_SETUP", {
+        secret: "JBSWY3DPEHPK3PXP",
+        otpauthUri:
+          "otpauth://totp/cognito-gateway%3Aperson%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-gateway&algorithm=SHA1&digits=6&period=30",
+      }),
+    );
     expect(gateway.cognito.commandCalls(AssociateSoftwareTokenCommand)[0]!.args[0].input).toEqual({
       Session: "cognito-session-1",
     });
