@@ -16,6 +16,7 @@ import { secretHash } from "../../src/cognito/secret-hash";
 import { CLIENT_ID, POOL_ID } from "../helpers/auth";
 import {
   CHALLENGE_EMAIL,
+  CHALLENGE_PASSWORD,
   INTERNAL_USERNAME,
   challengeAnswer,
   challengeOutput,
@@ -32,14 +33,17 @@ import {
 const HASH = secretHash(INTERNAL_USERNAME, CLIENT_ID, CLIENT_SECRET);
 const answer = (gateway: ReturnType<typeof mockedGateway>, body: object) =>
   request(gateway.app).post("/auth/login/challenge").send(body);
+/** The person's sign-in, which Cognito (mocked) meets with a challenge. */
+const logIn = (gateway: ReturnType<typeof mockedGateway>) =>
+  request(gateway.app)
+    .post("/auth/login")
+    .send({ email: CHALLENGE_EMAIL, password: CHALLENGE_PASSWORD });
 
 describe("POST /auth/login with a challenge", () => {
   it("answers the gateway's opaque handle, never Cognito's session", async () => {
     const gateway = mockedGateway();
     gateway.cognito.on(InitiateAuthCommand).resolves(challengeOutput("SOFTWARE_TOKEN_MFA"));
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(challengeAnswer("SOFTWARE_TOKEN_MFA"));
     expect(res.text).not.toContain("cognito-session-1");
@@ -59,9 +63,7 @@ describe("POST /auth/login with a challenge", () => {
         CODE_DELIVERY_DELIVERY_MEDIUM: "SMS",
       }),
     );
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.body).toMatchObject({ challenge: name, destination: masked });
   });
 
@@ -72,9 +74,7 @@ describe("POST /auth/login with a challenge", () => {
       .resolves(
         challengeOutput("SELECT_MFA_TYPE", { MFAS_CAN_CHOOSE: '["SMS_MFA","SOFTWARE_TOKEN_MFA"]' }),
       );
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.body).toMatchObject({
       challenge: "SELECT_MFA_TYPE",
       options: ["SMS_MFA", "SOFTWARE_TOKEN_MFA"],
@@ -84,9 +84,7 @@ describe("POST /auth/login with a challenge", () => {
   it("refuses challenges outside the contract like a wrong password", async () => {
     const gateway = mockedGateway();
     gateway.cognito.on(InitiateAuthCommand).resolves(challengeOutput("CUSTOM_CHALLENGE"));
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("invalid_credentials");
   });
@@ -120,9 +118,7 @@ describe("POST /auth/login/challenge", () => {
     gateway.cognito
       .on(AdminInitiateAuthCommand)
       .resolves(challengeOutput("SMS_MFA", { CODE_DELIVERY_DESTINATION: "+*******0123" }));
-    const login = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const login = await logIn(gateway);
     gateway.cognito.on(AdminRespondToAuthChallengeCommand).resolves(authResult());
     const res = await answer(gateway, { session: login.body.session, code: "654321" });
     expect(res.status).toBe(200);
@@ -227,9 +223,7 @@ describe("POST /auth/login/challenge", () => {
     gateway.cognito
       .on(AssociateSoftwareTokenCommand)
       .resolves({ SecretCode: "JBSWY3DPEHPK3PXP", Session: "assoc-session" });
-    const login = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const login = await logIn(gateway);
     expect(login.body).toEqual(
       challengeAnswer("MFA_SETUP", {
         secret: "JBSWY3DPEHPK3PXP",
