@@ -1,6 +1,16 @@
 /** Table rows for an options module's number rules (src/option-rules), for `it.each`. */
 import type { NumberRule } from "../../src/option-rules";
 import type { ConfigErrorReason } from "../../src/errors";
+import { configError } from "./config-error";
+
+/**
+ * How an options module's resolve function refuses `input`: the coded `[reason, option]` the
+ * tests assert on, and the message (for its "did you mean").
+ */
+export function refusalOf(resolve: (input: never) => unknown, input: unknown) {
+  const error = configError(() => resolve(input as never));
+  return { coded: [error.reason, error.option], message: error.message };
+}
 
 /**
  * For each rule: a value just below its minimum and just above its maximum (`out_of_range`), a

@@ -8,8 +8,7 @@ import {
   resolveLockoutOptions,
   type LockoutOptions,
 } from "../../src/http/lockout-options";
-import { configError } from "../helpers/config-error";
-import { badNumberRows, edgeRows } from "../helpers/option-rules";
+import { badNumberRows, edgeRows, refusalOf } from "../helpers/option-rules";
 
 /** Room for any per-minute cap: the hourly one at its maximum. */
 const ROOMY = { codeSendPerHour: LOCKOUT_RULES.codeSendPerHour.max };
@@ -35,30 +34,28 @@ describe("resolveLockoutOptions", () => {
   });
 
   it.each(badNumberRows(LOCKOUT_RULES))("refuses %s = %p as %s", (key, value, reason) => {
-    const error = configError(() => resolveLockoutOptions({ ...ROOMY, [key]: value }));
-    expect([error.reason, error.option]).toEqual([reason, `lockout.${key}`]);
+    expect(refusalOf(resolveLockoutOptions, { ...ROOMY, [key]: value }).coded).toEqual([
+      reason,
+      `lockout.${key}`,
+    ]);
   });
 
   it("refuses an hourly code-send cap below the per-minute one", () => {
-    const error = configError(() =>
-      resolveLockoutOptions({ codeSendPerMinute: 3, codeSendPerHour: 2 }),
-    );
-    expect([error.reason, error.option]).toEqual(["out_of_range", "lockout.codeSendPerHour"]);
+    expect(
+      refusalOf(resolveLockoutOptions, { codeSendPerMinute: 3, codeSendPerHour: 2 }).coded,
+    ).toEqual(["out_of_range", "lockout.codeSendPerHour"]);
     expect(
       resolveLockoutOptions({ codeSendPerMinute: 3, codeSendPerHour: 3 }).codeSendPerHour,
     ).toBe(3);
   });
 
   it("refuses an unknown key, naming the closest one", () => {
-    const error = configError(() =>
-      resolveLockoutOptions({ deviceTokenDay: 5 } as Partial<LockoutOptions>),
-    );
-    expect([error.reason, error.option]).toEqual(["unknown_option", "lockout.deviceTokenDay"]);
-    expect(error.message).toContain('did you mean "lockout.deviceTokenDays"?');
+    const refused = refusalOf(resolveLockoutOptions, { deviceTokenDay: 5 });
+    expect(refused.coded).toEqual(["unknown_option", "lockout.deviceTokenDay"]);
+    expect(refused.message).toContain('did you mean "lockout.deviceTokenDays"?');
   });
 
   it.each([null, 5, "strict"])("refuses %p instead of an object", (value) => {
-    const error = configError(() => resolveLockoutOptions(value as Partial<LockoutOptions>));
-    expect([error.reason, error.option]).toEqual(["malformed", "lockout"]);
+    expect(refusalOf(resolveLockoutOptions, value).coded).toEqual(["malformed", "lockout"]);
   });
 });

@@ -9,8 +9,7 @@ import {
   resolveRateLimits,
   type RateLimitOptions,
 } from "../../src/http/rate-limit-options";
-import { configError } from "../helpers/config-error";
-import { badNumberRows, edgeRows } from "../helpers/option-rules";
+import { badNumberRows, edgeRows, refusalOf } from "../helpers/option-rules";
 
 describe("resolveRateLimits", () => {
   it("fills the documented defaults", () => {
@@ -31,30 +30,29 @@ describe("resolveRateLimits", () => {
   });
 
   it.each(badNumberRows(RATE_LIMIT_RULES))("refuses %s = %p as %s", (key, value, reason) => {
-    const error = configError(() => resolveRateLimits({ [key]: value }));
-    expect([error.reason, error.option]).toEqual([reason, `rateLimit.${key}`]);
+    expect(refusalOf(resolveRateLimits, { [key]: value }).coded).toEqual([
+      reason,
+      `rateLimit.${key}`,
+    ]);
   });
 
   it("keeps the store factory it is given, and refuses one that is not a function", () => {
     const store = (_prefix: string) => new MemoryStore();
     expect(resolveRateLimits({ store }).store).toBe(store);
     expect("store" in resolveRateLimits()).toBe(false);
-    const error = configError(() =>
-      resolveRateLimits({ store: new MemoryStore() } as unknown as Partial<RateLimitOptions>),
-    );
-    expect([error.reason, error.option]).toEqual(["malformed", "rateLimit.store"]);
+    expect(refusalOf(resolveRateLimits, { store: new MemoryStore() }).coded).toEqual([
+      "malformed",
+      "rateLimit.store",
+    ]);
   });
 
   it("refuses an unknown key, naming the closest one", () => {
-    const error = configError(() =>
-      resolveRateLimits({ ipMaximum: 5 } as Partial<RateLimitOptions>),
-    );
-    expect([error.reason, error.option]).toEqual(["unknown_option", "rateLimit.ipMaximum"]);
-    expect(error.message).toContain('did you mean "rateLimit.ipMax"?');
+    const refused = refusalOf(resolveRateLimits, { ipMaximum: 5 });
+    expect(refused.coded).toEqual(["unknown_option", "rateLimit.ipMaximum"]);
+    expect(refused.message).toContain('did you mean "rateLimit.ipMax"?');
   });
 
   it.each([null, 5, "on"])("refuses %p instead of an object", (value) => {
-    const error = configError(() => resolveRateLimits(value as Partial<RateLimitOptions>));
-    expect([error.reason, error.option]).toEqual(["malformed", "rateLimit"]);
+    expect(refusalOf(resolveRateLimits, value).coded).toEqual(["malformed", "rateLimit"]);
   });
 });
