@@ -5,28 +5,17 @@
  * roles only, with no console error, page error or CSP violation. Each step ends earlier sessions:
  * the tokens of a sign-in made beforehand are checked over HTTP.
  */
-import type { Browser, Page } from "playwright-core";
 import { createAccount } from "../../tools/lib/gateways";
 import { send } from "../../tools/lib/http";
-import { eventually, launchChromium, press, shot, watch } from "../helpers/browser";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { button, eventually, press, region, shot, useChromium, watch } from "../helpers/browser";
+import { useTestGateway } from "../helpers/gateway";
 
 const PASSWORD = "Browser-Pw1!";
 const RESET_PASSWORD = "Browser-Reset2?";
 const CHANGED_PASSWORD = "Browser-Changed3#";
 
-let gateway: TestGateway;
-let browser: Browser;
-
-beforeAll(async () => {
-  gateway = await startTestGateway();
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser.close();
-  await gateway.close();
-});
+const gateway = useTestGateway();
+const browser = useChromium();
 
 /** Signs in over HTTP: a session on "another device", which each step must end. */
 async function otherDevice(email: string, password: string): Promise<string> {
@@ -42,15 +31,10 @@ async function meStatus(token: string): Promise<number> {
   return me.status;
 }
 
-const region = (page: Page, name: string) => page.getByRole("region", { name, exact: true });
-const button = (page: Page, area: string, name: string) =>
-  region(page, area).getByRole("button", { name, exact: true });
-
 test("forgot password, change password and delete account through the page", async () => {
   const { url } = gateway;
-  const target = { url, auth: `${url}/auth` };
   const email = `recovery-page+${Date.now()}@example.com`;
-  await createAccount(target, email, PASSWORD);
+  await createAccount(gateway, email, PASSWORD);
   const beforeReset = await otherDevice(email, PASSWORD);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -143,7 +127,6 @@ test("forgot password, change password and delete account through the page", asy
   const again = await send(`${url}/auth/login`, { json: { email, password: CHANGED_PASSWORD } });
   expect(again.status).toBe(401);
 
-  expect(seen.violations).toEqual([]);
-  expect(seen.problems).toEqual([]);
+  expect(seen).toEqual({ problems: [], violations: [] });
   await context.close();
 }, 120_000);

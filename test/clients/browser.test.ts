@@ -5,32 +5,19 @@
  * error, page error or CSP violation fails the test. Screenshots of each step go to
  * artifacts/screenshots/ (git-ignored).
  */
-import type { Browser } from "playwright-core";
-import { eventually, launchChromium, press, shot, watch } from "../helpers/browser";
-import { startTestGateway } from "../helpers/gateway";
+import { eventually, press, shot, useChromium, watch } from "../helpers/browser";
+import { useTestGateway } from "../helpers/gateway";
 
 const PASSWORD = "Browser-Pw1!";
 const WRONG_CREDENTIALS = "The email or password is not correct.";
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-
 describe("account page in Chromium", () => {
-  let gateway: Gateway | undefined;
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    gateway = await startTestGateway();
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.close();
-  });
+  const gateway = useTestGateway();
+  const browser = useChromium();
 
   test("the whole lifecycle through the page, with no console errors or CSP violations", async () => {
-    const { url } = gateway!;
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const { url } = gateway;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const seen = await watch(page, url);
     const email = `browser+${Date.now()}@example.com`;
@@ -59,7 +46,7 @@ describe("account page in Chromium", () => {
     // Confirm, with the code the emulator "emailed".
     const confirm = page.getByRole("region", { name: "Confirm your account", exact: true });
     await expect(confirm.getByLabel("Email", { exact: true }).inputValue()).resolves.toBe(email);
-    const code = await eventually(() => gateway!.latestCode(email), `a code for ${email}`);
+    const code = await eventually(() => gateway.latestCode(email), `a code for ${email}`);
     await confirm.getByLabel("Confirmation code", { exact: true }).fill(code);
     expect(
       await press(page, confirm.getByRole("button", { name: "Confirm", exact: true }), "/confirm"),
@@ -154,14 +141,13 @@ describe("account page in Chromium", () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await shot(page, "09-logged-out");
 
-    expect(seen.violations).toEqual([]);
-    expect(seen.problems).toEqual([]);
+    expect(seen).toEqual({ problems: [], violations: [] });
     await context.close();
   }, 90_000);
 
   test("friendly words for a wrong code, a resend, an empty form and a weak password", async () => {
-    const { url } = gateway!;
-    const context = await browser!.newContext({ viewport: { width: 375, height: 812 } });
+    const { url } = gateway;
+    const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
     const page = await context.newPage();
     const seen = await watch(page, url);
     await page.goto(`${url}/`);
@@ -209,14 +195,13 @@ describe("account page in Chromium", () => {
     );
     await shot(page, "10-mobile-errors");
 
-    expect(seen.violations).toEqual([]);
-    expect(seen.problems).toEqual([]);
+    expect(seen).toEqual({ problems: [], violations: [] });
     await context.close();
   }, 60_000);
 
   test("the watcher does see CSP violations and console errors (control)", async () => {
-    const { url } = gateway!;
-    const context = await browser!.newContext();
+    const { url } = gateway;
+    const context = await browser.newContext();
     const page = await context.newPage();
     const seen = await watch(page, url);
     await page.goto(`${url}/`);

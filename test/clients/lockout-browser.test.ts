@@ -4,29 +4,18 @@
  * read; a stranger's wrong passwords then throttle every new browser, while the browser that
  * signed in before still gets in (the back-off itself is replayed in test/hardening/lockout).
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { createAccount } from "../../tools/lib/gateways";
 import { send } from "../../tools/lib/http";
-import { launchChromium } from "../helpers/browser";
-import { startTestGateway } from "../helpers/gateway";
+import { logInOnPage, useChromium } from "../helpers/browser";
+import { useTestGateway } from "../helpers/gateway";
 
 const PASSWORD = "Device-Pw1!";
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 
-let gateway: Gateway;
-let browser: Browser;
-
-beforeAll(async () => {
-  // Every client here is on loopback, so the stranger and the new browser share one IP: its
-  // per-client allowance (4 login requests) is what the stranger spends, deterministically.
-  gateway = await startTestGateway({ RATE_LIMIT: "on", RATE_LIMIT_ACCOUNT_MAX: "4" });
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser.close();
-  await gateway.close();
-});
+// Every client here is on loopback, so the stranger and the new browser share one IP: its
+// per-client allowance (4 login requests) is what the stranger spends, deterministically.
+const gateway = useTestGateway({ RATE_LIMIT: "on", RATE_LIMIT_ACCOUNT_MAX: "4" });
+const browser = useChromium();
 
 /** A session sign-in from the page's own origin (cookies go along); answers the status. */
 function sessionLogin(page: Page, email: string, password: string): Promise<number> {
@@ -45,16 +34,12 @@ function sessionLogin(page: Page, email: string, password: string): Promise<numb
 
 test("the browser that signed in before gets in during an attack; a new one waits", async () => {
   const email = `device.${Date.now()}@example.com`;
-  await createAccount({ url: gateway.url, auth: `${gateway.url}/auth` }, email, PASSWORD);
+  await createAccount(gateway, email, PASSWORD);
 
   const known = await browser.newContext();
   const page = await known.newPage();
   await page.goto(`${gateway.url}/`);
-  const logIn = page.getByRole("region", { name: "Log in", exact: true });
-  await logIn.getByLabel("Email", { exact: true }).fill(email);
-  await logIn.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await logIn.getByRole("button", { name: "Log in", exact: true }).click();
-  await page.getByRole("region", { name: "You are signed in", exact: true }).waitFor();
+  await logInOnPage(page, email, PASSWORD);
 
   const device = (await known.cookies()).find((c) => c.name === "cg-device");
   expect(device).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });

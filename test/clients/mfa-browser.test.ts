@@ -5,26 +5,14 @@
  * secret, turn it off; and an invited user's forced new password. No console errors, no CSP
  * violations.
  */
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, press, shot, watch } from "../helpers/browser";
-import { startTestGateway } from "../helpers/gateway";
+import type { Page } from "playwright-core";
+import { button, press, shot, useChromium, watch } from "../helpers/browser";
+import { useTestGateway } from "../helpers/gateway";
 import { LOCAL_PASSWORD, confirmedAccount, totpCode, uniqueEmail } from "../helpers/local";
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-
 describe("two-step sign-in on the account page in Chromium", () => {
-  let gateway: Gateway | undefined;
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.close();
-  });
+  const gateway = useTestGateway({ LOCAL_MFA: "optional" });
+  const browser = useChromium();
 
   async function logIn(page: Page, email: string, password: string) {
     const login = page.getByRole("region", { name: "Log in", exact: true });
@@ -33,12 +21,16 @@ describe("two-step sign-in on the account page in Chromium", () => {
     return press(page, login.getByRole("button", { name: "Log in" }), "/auth/session/login");
   }
 
+  /** Presses "Continue" in the "Finish signing in" step; answers the status of its call. */
+  const answerChallenge = (page: Page) =>
+    press(page, button(page, "Finish signing in", "Continue"), "/auth/session/login/challenge");
+
   test("enrol an authenticator app, sign in with its code, turn it off", async () => {
-    const { url } = gateway!;
-    const page = await (await browser!.newContext()).newPage();
+    const { url } = gateway;
+    const page = await (await browser.newContext()).newPage();
     const seen = await watch(page, url);
     const email = uniqueEmail("browser-mfa");
-    await confirmedAccount(gateway!, email);
+    await confirmedAccount(gateway, email);
     await page.goto(`${url}/`);
     expect(await logIn(page, email, LOCAL_PASSWORD)).toBe(200);
     const account = page.getByRole("region", { name: "You are signed in" });
@@ -60,13 +52,7 @@ describe("two-step sign-in on the account page in Chromium", () => {
     await challenge.getByText(/authenticator app/).waitFor();
     await shot(page, "mfa-02-challenge");
     await challenge.getByLabel("Code").fill(totpCode(secret));
-    expect(
-      await press(
-        page,
-        challenge.getByRole("button", { name: "Continue" }),
-        "/auth/session/login/challenge",
-      ),
-    ).toBe(200);
+    expect(await answerChallenge(page)).toBe(200);
     await account.waitFor();
 
     await account.getByLabel("Password (to turn it off)").fill(LOCAL_PASSWORD);
@@ -78,13 +64,12 @@ describe("two-step sign-in on the account page in Chromium", () => {
       ),
     ).toBe(204);
     await account.getByText("Two-step sign-in is off.").waitFor();
-    expect(seen.problems).toEqual([]);
-    expect(seen.violations).toEqual([]);
+    expect(seen).toEqual({ problems: [], violations: [] });
   }, 60_000);
 
   test("an invited user chooses a new password at first sign-in", async () => {
-    const { url } = gateway!;
-    const page = await (await browser!.newContext()).newPage();
+    const { url } = gateway;
+    const page = await (await browser.newContext()).newPage();
     const seen = await watch(page, url);
     const email = uniqueEmail("browser-invited");
     const invite = await fetch(`${url}/_local/invite`, {
@@ -97,25 +82,12 @@ describe("two-step sign-in on the account page in Chromium", () => {
     expect(await logIn(page, email, temporaryPassword)).toBe(200);
     const challenge = page.getByRole("region", { name: "Finish signing in" });
     await challenge.getByLabel("New password").fill("weak");
-    expect(
-      await press(
-        page,
-        challenge.getByRole("button", { name: "Continue" }),
-        "/auth/session/login/challenge",
-      ),
-    ).toBe(400);
+    expect(await answerChallenge(page)).toBe(400);
     await challenge.getByLabel("New password").fill("Br4nd-new-Pw!");
-    expect(
-      await press(
-        page,
-        challenge.getByRole("button", { name: "Continue" }),
-        "/auth/session/login/challenge",
-      ),
-    ).toBe(200);
+    expect(await answerChallenge(page)).toBe(200);
     await shot(page, "mfa-03-new-password-done");
     const account = page.getByRole("region", { name: "You are signed in" });
     await account.waitFor();
-    expect(seen.problems).toEqual([]);
-    expect(seen.violations).toEqual([]);
+    expect(seen).toEqual({ problems: [], violations: [] });
   }, 60_000);
 });

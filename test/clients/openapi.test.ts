@@ -18,8 +18,8 @@ import {
   passwordProblems,
 } from "../../src/http/password-policy";
 import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, resendBody } from "../../src/http/schemas";
-import { startTestGateway } from "../helpers/gateway";
-import { totpCode } from "../helpers/local";
+import { useTestGateway, type SuiteGateway } from "../helpers/gateway";
+import { totpCode, uniqueEmail } from "../helpers/local";
 import { CookieJar } from "../helpers/session";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -182,8 +182,6 @@ function parsedBody(mediaType: string, answer: Answer): unknown {
   return answer.text;
 }
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-
 interface CallOptions {
   body?: unknown;
   /** Sent as is, with `contentType` (default application/json). */
@@ -248,8 +246,8 @@ const jsonRoutes = (): string[] =>
     .map(([docPath]) => docPath);
 
 /** Signs up, confirms and logs in a fresh account; answers the login body. */
-async function freshSession(gateway: Gateway, label: string) {
-  const email = `${label}+${Date.now()}${Math.random().toString(36).slice(2, 6)}@example.com`;
+async function freshSession(gateway: SuiteGateway, label: string) {
+  const email = uniqueEmail(label);
   const post = (docPath: string, body: unknown) => call(gateway.url, "post", docPath, { body });
   expect((await post("/auth/register", { email, password: PASSWORD })).status).toBe(202);
   const code = gateway.latestCode(email);
@@ -266,17 +264,9 @@ async function freshSession(gateway: Gateway, label: string) {
 }
 
 describe("openapi.yaml against a local gateway", () => {
-  let gateway: Gateway | undefined;
+  const gateway = useTestGateway();
   const send = (method: Method, docPath: string, options?: CallOptions) =>
-    call(gateway!.url, method, docPath, options);
-
-  beforeAll(async () => {
-    gateway = await startTestGateway();
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.close();
-  });
+    call(gateway.url, method, docPath, options);
 
   test("is a valid OpenAPI 3.1 document", () => {
     // The validator is ESM-only; run it in a child Node process rather than through Jest's loader.
@@ -403,7 +393,7 @@ describe("openapi.yaml against a local gateway", () => {
     // The local-only code endpoint: 200 with the latest code, 404 for an address with none.
     const code = await send("get", "/_local/confirmation-code", { query: { email } });
     expect(code.status).toBe(200);
-    expect(code.body.code).toBe(gateway!.latestCode(email));
+    expect(code.body.code).toBe(gateway.latestCode(email));
     const noCode = await send("get", "/_local/confirmation-code", {
       query: { email: `nobody+${Date.now()}@example.com` },
     });
@@ -480,7 +470,7 @@ describe("openapi.yaml against a local gateway", () => {
   }, 60_000);
 
   test("account recovery and management answer as documented", async () => {
-    const session = await freshSession(gateway!, "recovery");
+    const session = await freshSession(gateway, "recovery");
     const { email } = session;
     const NEW = "Openapi-New-Pw2!";
     const post = (docPath: string, body: unknown, token?: string) =>
@@ -489,7 +479,7 @@ describe("openapi.yaml against a local gateway", () => {
     // Forgot: 202 for anyone; 400 malformed.
     expect((await post("/auth/password/forgot", { email })).status).toBe(202);
     expect((await post("/auth/password/forgot", { email: "x" })).status).toBe(400);
-    const code = String(gateway!.latestCode(email));
+    const code = String(gateway.latestCode(email));
 
     // Reset: 400 invalid_code, 400 invalid_request (policy), 200.
     const wrongCode = code === "000000" ? "111111" : "000000";
@@ -531,7 +521,7 @@ describe("openapi.yaml against a local gateway", () => {
   }, 60_000);
 
   test("browser sessions answer as documented, and cookies authenticate the signed-in routes", async () => {
-    const { email } = await freshSession(gateway!, "cookies");
+    const { email } = await freshSession(gateway, "cookies");
     const jar = new CookieJar();
     const browser = (method: Method, docPath: string, options: CallOptions = {}) =>
       send(method, docPath, { jar, headers: CSRF, ...options });
@@ -653,7 +643,7 @@ describe("openapi.yaml against a local gateway", () => {
 
   test("a wrong method answers the documented 405 on every path", async () => {
     for (const docPath of Object.keys(doc.paths)) {
-      const response = await fetch(new URL(docPath, gateway!.url), { method: "DELETE" });
+      const response = await fetch(new URL(docPath, gateway.url), { method: "DELETE" });
       const text = await response.text();
       const answer = {
         status: response.status,
@@ -679,19 +669,11 @@ describe("openapi.yaml against a local gateway", () => {
 });
 
 describe("openapi.yaml against a rate-limited gateway", () => {
-  let gateway: Gateway | undefined;
   const IP_MAX = 40;
-
-  beforeAll(async () => {
-    gateway = await startTestGateway({
-      RATE_LIMIT: "on",
-      RATE_LIMIT_IP_MAX: String(IP_MAX),
-      RATE_LIMIT_ACCOUNT_MAX: "3",
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.close();
+  const gateway = useTestGateway({
+    RATE_LIMIT: "on",
+    RATE_LIMIT_IP_MAX: String(IP_MAX),
+    RATE_LIMIT_ACCOUNT_MAX: "3",
   });
 
   /** Repeats a request until it answers 429 (within `tries`), and checks the refusal. */
@@ -716,22 +698,22 @@ describe("openapi.yaml against a rate-limited gateway", () => {
       "/auth/password/reset": { email, code: "000000", password: PASSWORD },
     };
     for (const [route, body] of Object.entries(bodies)) {
-      await until429(route, 5, () => call(gateway!.url, "post", route, { body }));
+      await until429(route, 5, () => call(gateway.url, "post", route, { body }));
     }
   }, 60_000);
 
   test("the per-IP limit answers 429 with Retry-After on the token routes", async () => {
-    const session = await freshSession(gateway!, "ip-limited");
+    const session = await freshSession(gateway, "ip-limited");
     const refresh = { refreshToken: session.refreshToken, username: session.username };
     await until429("/auth/refresh", IP_MAX, () =>
-      call(gateway!.url, "post", "/auth/refresh", { body: refresh }),
+      call(gateway.url, "post", "/auth/refresh", { body: refresh }),
     );
     // The IP's quota is spent: every route refuses now, before any token check.
     await until429("/auth/me", 1, () =>
-      call(gateway!.url, "get", "/auth/me", { token: session.accessToken }),
+      call(gateway.url, "get", "/auth/me", { token: session.accessToken }),
     );
     await until429("/auth/logout", 1, () =>
-      call(gateway!.url, "post", "/auth/logout", { token: session.accessToken, body: refresh }),
+      call(gateway.url, "post", "/auth/logout", { token: session.accessToken, body: refresh }),
     );
     const token = session.accessToken;
     const limited: [string, unknown, string | undefined][] = [
@@ -748,23 +730,23 @@ describe("openapi.yaml against a rate-limited gateway", () => {
     ];
     for (const [route, body, bearer] of limited) {
       await until429(route, 1, () =>
-        call(gateway!.url, "post", route, {
+        call(gateway.url, "post", route, {
           body,
           headers: CSRF,
           ...(bearer ? { token: bearer } : {}),
         }),
       );
     }
-    await until429("/auth/session", 1, () => call(gateway!.url, "get", "/auth/session"));
+    await until429("/auth/session", 1, () => call(gateway.url, "get", "/auth/session"));
     const change = { currentPassword: PASSWORD, newPassword: `${PASSWORD}x` };
     await until429("/auth/password/change", 1, () =>
-      call(gateway!.url, "post", "/auth/password/change", {
+      call(gateway.url, "post", "/auth/password/change", {
         token: session.accessToken,
         body: change,
       }),
     );
     await until429("/auth/account/delete", 1, () =>
-      call(gateway!.url, "post", "/auth/account/delete", {
+      call(gateway.url, "post", "/auth/account/delete", {
         token: session.accessToken,
         body: { password: PASSWORD },
       }),
@@ -773,34 +755,26 @@ describe("openapi.yaml against a rate-limited gateway", () => {
 });
 
 describe("openapi.yaml against a gateway whose Cognito is down", () => {
-  let gateway: Gateway | undefined;
-
-  beforeAll(async () => {
-    gateway = await startTestGateway({ COGNITO_MAX_ATTEMPTS: "1", COGNITO_TIMEOUT_MS: "500" });
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.close();
-  });
+  const gateway = useTestGateway({ COGNITO_MAX_ATTEMPTS: "1", COGNITO_TIMEOUT_MS: "500" });
 
   test("lifecycle routes answer 503 with Retry-After, and /readyz answers 503", async () => {
-    const session = await freshSession(gateway!, "down");
-    const spare = await freshSession(gateway!, "down-mfa");
+    const session = await freshSession(gateway, "down");
+    const spare = await freshSession(gateway, "down-mfa");
     const jar = new CookieJar();
     const browser = { jar, headers: CSRF };
     const credentials = { email: spare.email, password: PASSWORD };
     expect(
-      (await call(gateway!.url, "post", "/auth/session/login", { ...browser, body: credentials }))
+      (await call(gateway.url, "post", "/auth/session/login", { ...browser, body: credentials }))
         .status,
     ).toBe(200);
     const invited = `down-invited+${Date.now()}@example.com`;
-    const invite = await call(gateway!.url, "post", "/_local/invite", { body: { email: invited } });
-    const challenge = await call(gateway!.url, "post", "/auth/session/login", {
+    const invite = await call(gateway.url, "post", "/_local/invite", { body: { email: invited } });
+    const challenge = await call(gateway.url, "post", "/auth/session/login", {
       headers: CSRF,
       body: { email: invited, password: String(invite.body.temporaryPassword) },
     });
     expect(challenge.body.challenge).toBe("NEW_PASSWORD_REQUIRED");
-    await gateway!.running.local?.close(); // the emulator stops answering; the gateway stays up
+    await gateway.running.local?.close(); // the emulator stops answering; the gateway stays up
     const sessionRoutes: [string, unknown][] = [
       ["/auth/session/login", credentials],
       ["/auth/session/refresh", undefined],
@@ -810,7 +784,7 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
       ],
     ];
     for (const [route, body] of sessionRoutes) {
-      const reply = await call(gateway!.url, "post", route, {
+      const reply = await call(gateway.url, "post", route, {
         ...browser,
         ...(body === undefined ? {} : { body }),
       });
@@ -829,11 +803,11 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
       "/auth/account/delete": { password: PASSWORD },
     };
     for (const [route, body] of Object.entries(bodies)) {
-      const reply = await call(gateway!.url, "post", route, { body, token: session.accessToken });
+      const reply = await call(gateway.url, "post", route, { body, token: session.accessToken });
       expect([route, errorCode(reply)]).toEqual([route, "upstream_unavailable"]);
       expect(Number(reply.headers.get("retry-after"))).toBeGreaterThan(0);
     }
-    const logout = await call(gateway!.url, "post", "/auth/logout", {
+    const logout = await call(gateway.url, "post", "/auth/logout", {
       token: session.accessToken,
       body: { refreshToken: session.refreshToken },
     });
@@ -845,10 +819,10 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
     };
     const other = spare.accessToken;
     for (const [route, body] of Object.entries(mfaBodies)) {
-      const reply = await call(gateway!.url, "post", route, { body, token: other });
+      const reply = await call(gateway.url, "post", route, { body, token: other });
       expect([route, errorCode(reply)]).toEqual([route, "upstream_unavailable"]);
     }
-    const ready = await call(gateway!.url, "get", "/readyz");
+    const ready = await call(gateway.url, "get", "/readyz");
     expect(ready.status).toBe(503);
     expect(ready.body).toEqual({
       status: "unavailable",
@@ -858,20 +832,12 @@ describe("openapi.yaml against a gateway whose Cognito is down", () => {
 });
 
 describe("openapi.yaml: sign-in challenges, MFA and the local invitation", () => {
-  let gateway: Gateway | undefined;
+  const gateway = useTestGateway({ LOCAL_MFA: "optional" });
   const send = (method: Method, docPath: string, options?: CallOptions) =>
-    call(gateway!.url, method, docPath, options);
-
-  beforeAll(async () => {
-    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.close();
-  });
+    call(gateway.url, method, docPath, options);
 
   test("TOTP enrolment, an MFA sign-in, turning it off, and an invitation answer as documented", async () => {
-    const session = await freshSession(gateway!, "mfa");
+    const session = await freshSession(gateway, "mfa");
     const token = session.accessToken;
     expect((await send("post", "/auth/mfa/totp", { body: {} })).status).toBe(401);
     const enrol = await send("post", "/auth/mfa/totp", { token, body: {} });
@@ -931,20 +897,12 @@ describe("openapi.yaml: sign-in challenges, MFA and the local invitation", () =>
 });
 
 describe("openapi.yaml: MFA by SMS and e-mail through the local-only routes", () => {
-  let gateway: Gateway | undefined;
+  const gateway = useTestGateway({ LOCAL_MFA: "optional" });
   const send = (method: Method, docPath: string, options?: CallOptions) =>
-    call(gateway!.url, method, docPath, options);
-
-  beforeAll(async () => {
-    gateway = await startTestGateway({ LOCAL_MFA: "optional" });
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.close();
-  });
+    call(gateway.url, method, docPath, options);
 
   test("/_local/mfa and the code by phone lead through SELECT_MFA_TYPE and SMS_MFA", async () => {
-    const { email } = await freshSession(gateway!, "codes");
+    const { email } = await freshSession(gateway, "codes");
     const phone = `+1555${String(Date.now()).slice(-7)}`;
     const mfa = (body: unknown) => send("post", "/_local/mfa", { body });
     const unknown = await mfa({ email: `nobody+${Date.now()}@example.com`, methods: [] });

@@ -5,7 +5,7 @@
  * appears in exactly one line, the local emulator's deliberate "code sent" line.
  */
 import { secretHash } from "../../src/cognito/secret-hash";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { useTestGateway } from "../helpers/gateway";
 
 const PASSWORD = "Cl3an-Logs-Passw0rd!";
 const WRONG_PASSWORD = "Wr0ng-Logs-Passw0rd!";
@@ -13,11 +13,7 @@ const COOKIE = "session=cookie-value-must-not-be-logged-7f3a";
 const BAD_TOKEN = "bad-token-value-must-not-be-logged-91c2";
 const EMAIL = `clean.logs.${Date.now()}@example.com`;
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway({ RATE_LIMIT: "on", RATE_LIMIT_LOGIN_FREE_FAILURES: "1" });
-});
-afterAll(() => gw.close());
+const gw = useTestGateway({ RATE_LIMIT: "on", RATE_LIMIT_LOGIN_FREE_FAILURES: "1" });
 
 async function call(path: string, body?: object | string, authorization?: string) {
   const res = await fetch(`${gw.url}/auth${path}`, {

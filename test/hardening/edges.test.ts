@@ -11,6 +11,7 @@ import {
 import request from "supertest";
 import { BODY_LIMIT_BYTES } from "../../src/http/body";
 import { mint } from "../helpers/auth";
+import { preflight } from "../helpers/http";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const ORIGIN = "https://app.example";
@@ -63,12 +64,8 @@ describe("security headers", () => {
 });
 
 describe("CORS", () => {
-  const preflight = (app: Parameters<typeof request>[0], origin: string) =>
-    request(app)
-      .options("/auth/login")
-      .set("Origin", origin)
-      .set("Access-Control-Request-Method", "POST")
-      .set("Access-Control-Request-Headers", "content-type,authorization");
+  const loginPreflight = (app: Parameters<typeof request>[0], origin: string) =>
+    preflight(app, "/auth/login", origin, "content-type,authorization");
 
   it("allows a listed origin, without credentials, and exposes Retry-After", async () => {
     const { app } = mockedGateway({}, { corsOrigins: [ORIGIN] });
@@ -81,7 +78,7 @@ describe("CORS", () => {
 
   it("answers a listed origin's preflight", async () => {
     const { app } = mockedGateway({}, { corsOrigins: [ORIGIN] });
-    const res = await preflight(app, ORIGIN);
+    const res = await loginPreflight(app, ORIGIN);
     expect(res.status).toBe(204);
     expect(res.headers["access-control-allow-origin"]).toBe(ORIGIN);
     expect(res.headers["access-control-allow-methods"]).toBe("GET,POST");
@@ -100,7 +97,7 @@ describe("CORS", () => {
     for (const res of [
       await request(app).get("/healthz").set("Origin", origin),
       await request(app).post("/auth/login").set("Origin", origin).send({}),
-      await preflight(app, origin),
+      await loginPreflight(app, origin),
     ]) {
       expect(res.status).toBeLessThan(500);
       expect(res.headers["access-control-allow-origin"]).toBeUndefined();

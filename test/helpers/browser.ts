@@ -101,9 +101,34 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * The suite's headless Chromium: launched before the suite's tests, closed after them. Tests
+ * open their own contexts from it.
+ */
+export function useChromium(): Pick<Browser, "newContext"> {
+  let launched: Browser | undefined;
+  beforeAll(async () => {
+    launched = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await launched?.close();
+  });
+  return {
+    newContext: (options) => {
+      if (launched === undefined) throw new Error("the suite's Chromium is used before it started");
+      return launched.newContext(options);
+    },
+  };
+}
+
 /** A labelled region of the account page (`<section aria-labelledby>`), by its exact name. */
 export function region(page: Page, name: string): Locator {
   return page.getByRole("region", { name, exact: true });
+}
+
+/** A button of a labelled region, by their exact names. */
+export function button(page: Page, area: string, name: string): Locator {
+  return region(page, area).getByRole("button", { name, exact: true });
 }
 
 /** Logs in through the page's "Log in" form and waits for the signed-in view. */
@@ -120,7 +145,7 @@ export async function logInOnPage(page: Page, email: string, password: string): 
  * watched for console errors and CSP violations.
  */
 export async function signedInPage(
-  browser: Browser,
+  browser: Pick<Browser, "newContext">,
   gatewayUrl: string,
   email: string,
   password: string,

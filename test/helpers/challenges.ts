@@ -25,6 +25,19 @@ export function challengeOutput(
 }
 
 /**
+ * The contract's body for a sign-in that meets challenge `name`: the gateway's opaque handle
+ * (base64url, never Cognito's session) valid for 180 s, and what `extra` adds for that challenge.
+ */
+export function challengeAnswer(name: string, extra: Record<string, unknown> = {}) {
+  return {
+    challenge: name,
+    session: expect.stringMatching(/^[A-Za-z0-9_-]{40,}$/),
+    expiresIn: 180,
+    ...extra,
+  };
+}
+
+/**
  * Signs in through the mocked gateway until Cognito asks for `name`; answers the handle. `route`
  * is `/auth/login` or the browser-session login (sent with its `X-CSRF: 1`).
  */

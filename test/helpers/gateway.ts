@@ -41,3 +41,38 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     close: () => gateway.close(),
   };
 }
+
+/** The suite's gateway of {@link useTestGateway}: its hook closes it. */
+export type SuiteGateway = Omit<TestGateway, "close">;
+
+/**
+ * The suite's gateway: {@link startTestGateway} before the suite's tests (jest's `beforeAll` of
+ * the enclosing `describe`, or of the file), closed after them. What it answers stands for the
+ * started gateway; reading it outside a test (before it started) fails loudly.
+ */
+export function useTestGateway(env: Record<string, string> = {}): SuiteGateway {
+  let started: TestGateway | undefined;
+  const current = (): TestGateway => {
+    if (started === undefined) throw new Error("the suite's gateway is used before it started");
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startTestGateway(env);
+  }, 60_000);
+  afterAll(async () => {
+    await started?.close();
+  });
+  return {
+    get url() {
+      return current().url;
+    },
+    get auth() {
+      return current().auth;
+    },
+    get running() {
+      return current().running;
+    },
+    latestCode: (email) => current().latestCode(email),
+    logs: () => current().logs(),
+  };
+}

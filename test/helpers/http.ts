@@ -1,5 +1,6 @@
 /** A bare Express app around one piece of src/http, answering errors as the gateway does. */
 import express, { type RequestHandler } from "express";
+import request from "supertest";
 import { createErrorHandler, notFound } from "../../src/http/error-handler";
 import { createLogger, type Logger } from "../../src/logger";
 
@@ -21,4 +22,18 @@ export function appWith(
   app.use(notFound);
   app.use(createErrorHandler(logger));
   return app;
+}
+
+/** A browser's CORS preflight for a POST to `path` from `origin` that will send `headers`. */
+export function preflight(
+  app: Parameters<typeof request>[0],
+  path: string,
+  origin: string,
+  headers: string,
+) {
+  return request(app)
+    .options(path)
+    .set("Origin", origin)
+    .set("Access-Control-Request-Method", "POST")
+    .set("Access-Control-Request-Headers", headers);
 }

@@ -7,7 +7,12 @@ import { createHmac, createPublicKey, verify, type JsonWebKey } from "node:crypt
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import {
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { createLogger, type Logger } from "../../src/logger";
 import { send, type Target } from "../../tools/lib/http";
 import { createAccount } from "../../tools/lib/gateways";
@@ -42,6 +47,38 @@ export function sdkClient(local: LocalCognito): CognitoIdentityProviderClient {
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     maxAttempts: 1,
   });
+}
+
+/**
+ * The real SDK client against the emulator, and the app client's sign-up, confirmation and
+ * password sign-in through it, each with the SecretHash the emulator's client requires.
+ */
+export function emulatorClient(local: LocalCognito) {
+  const sdk = sdkClient(local);
+  const base = (email: string) => ({
+    ClientId: local.clientId,
+    Username: email,
+    SecretHash: hashFor(local, email),
+  });
+  return {
+    sdk,
+    signUp: (email: string, password: string) =>
+      sdk.send(new SignUpCommand({ ...base(email), Password: password })),
+    confirm: (email: string, code: string | undefined) =>
+      sdk.send(new ConfirmSignUpCommand({ ...base(email), ConfirmationCode: code })),
+    login: (email: string, password: string) =>
+      sdk.send(
+        new InitiateAuthCommand({
+          ClientId: local.clientId,
+          AuthFlow: "USER_PASSWORD_AUTH",
+          AuthParameters: {
+            USERNAME: email,
+            PASSWORD: password,
+            SECRET_HASH: hashFor(local, email),
+          },
+        }),
+      ),
+  };
 }
 
 /** Base64 HMAC-SHA256 of username + clientId keyed by the client secret, computed independently. */

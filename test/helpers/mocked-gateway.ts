@@ -6,7 +6,17 @@ import { createApp, type AppOptions } from "../../src/app";
 import { createGateway } from "../../src/gateway";
 import { createLogger } from "../../src/logger";
 import type { GatewayOptions } from "../../src/options";
-import { CLIENT_ID, CLIENT_SECRET, ManualClock, POOL_ID, jwksOf, mint, signingKey } from "./auth";
+import { secretHash } from "../../src/cognito/secret-hash";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  ManualClock,
+  POOL_ID,
+  jwksOf,
+  merge,
+  mint,
+  signingKey,
+} from "./auth";
 
 export { CLIENT_SECRET };
 
@@ -73,5 +83,30 @@ export function authResult() {
       ExpiresIn: 3600,
       TokenType: "Bearer",
     },
+  };
+}
+
+/**
+ * The contract's token body for {@link authResult}'s tokens. An `undefined` in `overrides` drops
+ * a member (a refresh answers no refresh token and no username).
+ */
+export function tokenAnswer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const body = {
+    accessToken: expect.any(String),
+    idToken: "id.token.value",
+    refreshToken: "refresh-token-value",
+    expiresIn: 3600,
+    tokenType: "Bearer",
+    username: expect.any(String),
+  };
+  return merge(body, overrides);
+}
+
+/** How the gateway names the app client and `username` in a Cognito call: with its SECRET_HASH. */
+export function asClient(username: string) {
+  return {
+    ClientId: CLIENT_ID,
+    SecretHash: secretHash(username, CLIENT_ID, CLIENT_SECRET),
+    Username: username,
   };
 }

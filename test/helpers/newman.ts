@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import newman, { type NewmanRunOptions, type NewmanRunSummary } from "newman";
-import type { TestGateway } from "./gateway";
+import type { SuiteGateway } from "./gateway";
 
 const POSTMAN = path.join(__dirname, "..", "..", "postman");
 const ENVIRONMENT = path.join(POSTMAN, "local.postman_environment.json");
@@ -34,7 +34,7 @@ function run(options: NewmanRunOptions): Promise<NewmanRunSummary> {
  * its jar, as a browser would), and checks: zero failures, every request ran, and the scripts
  * asserted at least three things per request on average.
  */
-export async function runCollection(file: string, gateway: TestGateway): Promise<void> {
+export async function runCollection(file: string, gateway: SuiteGateway): Promise<void> {
   const collectionPath = path.join(POSTMAN, file);
   const collection = JSON.parse(readFileSync(collectionPath, "utf8")) as {
     item: CollectionItem[];

@@ -34,17 +34,17 @@ interface Tokens {
   refresh: string;
 }
 
-/** Makes every InitiateAuth answer with these tokens (default: valid test tokens). */
-function answerLogin(
-  cognito: ReturnType<typeof mockedGateway>["cognito"],
-  tokens: Partial<Tokens> = {},
-): Tokens {
+/**
+ * Cognito's answer completing a sign-in (`output`) with these tokens (default: valid test access
+ * and id tokens), and the tokens.
+ */
+export function signedInResult(tokens: Partial<Tokens> = {}) {
   const all: Tokens = {
     access: tokens.access ?? mint(),
     id: tokens.id ?? mint({ claims: idClaims() }),
     refresh: tokens.refresh ?? REFRESH_TOKEN,
   };
-  cognito.on(InitiateAuthCommand).resolves({
+  const output = {
     AuthenticationResult: {
       AccessToken: all.access,
       IdToken: all.id,
@@ -52,8 +52,18 @@ function answerLogin(
       ExpiresIn: 3600,
       TokenType: "Bearer",
     },
-  });
-  return all;
+  };
+  return { tokens: all, output };
+}
+
+/** Makes every InitiateAuth answer with these tokens (default: valid test tokens). */
+function answerLogin(
+  cognito: ReturnType<typeof mockedGateway>["cognito"],
+  tokens: Partial<Tokens> = {},
+): Tokens {
+  const result = signedInResult(tokens);
+  cognito.on(InitiateAuthCommand).resolves(result.output);
+  return result.tokens;
 }
 
 /** A token minted with a padding claim so that it is exactly `length` characters long. */

@@ -75,10 +75,14 @@ describe("isLoopback", () => {
   it.each([
     ["127.0.0.1", true],
     ["127.8.9.10", true],
+    ["127.1.2.3", true],
     ["::1", true],
     ["::ffff:127.0.0.1", true],
     ["10.0.0.1", false],
+    ["10.0.0.5", false],
     ["::ffff:10.0.0.1", false],
+    ["::ffff:192.0.2.1", false],
+    ["2001:db8::1", false],
     [undefined, false],
   ])("%s → %s", (address, expected) => {
     expect(isLoopback(address)).toBe(expected);

@@ -7,16 +7,9 @@ import {
   registerBody,
   refreshBody,
 } from "../../src/http/schemas";
+import { errorOf } from "../helpers/config-error";
 
-function refusal(run: () => unknown): GatewayError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("not refused");
-}
+const refusal = (run: () => unknown): GatewayError => errorOf(GatewayError, run);
 
 describe("normaliseEmail", () => {
   it("trims and lower-cases, so one address is one account", () => {

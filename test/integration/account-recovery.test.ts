@@ -12,32 +12,21 @@ import { CognitoAdapter } from "../../src/cognito/adapter";
 import { secretHash } from "../../src/cognito/secret-hash";
 import { configOf } from "../../src/gateway";
 import { createAccount } from "../../tools/lib/gateways";
-import { send, type Answer, type Target } from "../../tools/lib/http";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { send, type Answer } from "../../tools/lib/http";
+import { useTestGateway } from "../helpers/gateway";
+import { uniqueEmail } from "../helpers/local";
 
 const PASSWORD = "Sup3r-secret!";
 const NEW_PASSWORD = "N3w-secret-pass!";
-let gw: TestGateway;
-let target: Target;
-
-beforeAll(async () => {
-  gw = await startTestGateway();
-  target = { url: gw.url, auth: `${gw.url}/auth` };
-});
-afterAll(async () => {
-  await gw.close();
-});
-
-const unique = (tag: string) =>
-  `${tag}.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
+const gw = useTestGateway();
 
 function post(path: string, json: object, token?: string): Promise<Answer> {
   const headers = token === undefined ? undefined : { authorization: `Bearer ${token}` };
-  return send(`${target.auth}${path}`, { json, ...(headers ? { headers } : {}) });
+  return send(`${gw.auth}${path}`, { json, ...(headers ? { headers } : {}) });
 }
 
 async function me(token: string): Promise<number> {
-  const res = await send(`${target.auth}/me`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await send(`${gw.auth}/me`, { headers: { authorization: `Bearer ${token}` } });
   return res.status;
 }
 
@@ -117,13 +106,13 @@ async function refreshAtCognito(session: Session) {
 
 describe("forgot and reset", () => {
   it("answers forgot the same 202 for existing, unknown, unconfirmed addresses", async () => {
-    const confirmed = unique("forgot");
-    await createAccount(target, confirmed, PASSWORD);
-    const pending = unique("forgot-pending");
-    await createAccount(target, pending, PASSWORD, false);
+    const confirmed = uniqueEmail("forgot");
+    await createAccount(gw, confirmed, PASSWORD);
+    const pending = uniqueEmail("forgot-pending");
+    await createAccount(gw, pending, PASSWORD, false);
     const answers = [
       await post("/password/forgot", { email: confirmed }),
-      await post("/password/forgot", { email: unique("nobody") }),
+      await post("/password/forgot", { email: uniqueEmail("nobody") }),
       await post("/password/forgot", { email: pending }),
     ];
     for (const a of answers) expect(a).toMatchObject({ status: 202, body: answers[0]!.body });
@@ -132,8 +121,8 @@ describe("forgot and reset", () => {
   });
 
   it("resets: old access, id and refreshed tokens are refused, a new login works at once", async () => {
-    const email = unique("reset");
-    await createAccount(target, email, PASSWORD);
+    const email = uniqueEmail("reset");
+    await createAccount(gw, email, PASSWORD);
     const old = await login(email, PASSWORD);
     // refreshed before the reset: a token of the old session minted later than its sign-in
     const early = await post("/refresh", {
@@ -174,8 +163,8 @@ describe("forgot and reset", () => {
       .spyOn(CognitoAdapter.prototype, "signOutEverywhere")
       .mockResolvedValue(false);
     try {
-      const email = unique("reset-no-signout");
-      await createAccount(target, email, PASSWORD);
+      const email = uniqueEmail("reset-no-signout");
+      await createAccount(gw, email, PASSWORD);
       const old = await login(email, PASSWORD);
       await post("/password/forgot", { email });
       const code = gw.latestCode(email);
@@ -194,16 +183,16 @@ describe("forgot and reset", () => {
   });
 
   it("answers reset the same 400 invalid_code for a wrong code, an unknown address and no pending reset", async () => {
-    const waiting = unique("reset-wrong");
-    await createAccount(target, waiting, PASSWORD);
+    const waiting = uniqueEmail("reset-wrong");
+    await createAccount(gw, waiting, PASSWORD);
     await post("/password/forgot", { email: waiting });
-    const idle = unique("reset-idle");
-    await createAccount(target, idle, PASSWORD);
+    const idle = uniqueEmail("reset-idle");
+    await createAccount(gw, idle, PASSWORD);
     const wrong = gw.latestCode(waiting) === "000000" ? "111111" : "000000";
     const answers = [
       await post("/password/reset", { email: waiting, code: wrong, password: NEW_PASSWORD }),
       await post("/password/reset", {
-        email: unique("ghost"),
+        email: uniqueEmail("ghost"),
         code: wrong,
         password: NEW_PASSWORD,
       }),
@@ -212,8 +201,8 @@ describe("forgot and reset", () => {
     for (const a of answers) expect(a).toMatchObject({ status: 400, body: answers[0]!.body });
     expect(answers[0]!.body).toMatchObject({ error: { code: "invalid_code" } });
     // a sign-up code is not a reset code
-    const pending = unique("reset-signup-code");
-    await createAccount(target, pending, PASSWORD, false);
+    const pending = uniqueEmail("reset-signup-code");
+    await createAccount(gw, pending, PASSWORD, false);
     const signUpCode = gw.latestCode(pending);
     const viaSignUp = await post("/password/reset", {
       email: pending,
@@ -224,8 +213,8 @@ describe("forgot and reset", () => {
   });
 
   it("serves the reset code on /_local/confirmation-code", async () => {
-    const email = unique("reset-endpoint");
-    await createAccount(target, email, PASSWORD);
+    const email = uniqueEmail("reset-endpoint");
+    await createAccount(gw, email, PASSWORD);
     await post("/password/forgot", { email });
     const latest = await send(
       `${gw.url}/_local/confirmation-code?email=${encodeURIComponent(email)}`,
@@ -236,8 +225,8 @@ describe("forgot and reset", () => {
 
 describe("change password", () => {
   it("ends every earlier session, the caller's too, and answers a fresh session", async () => {
-    const email = unique("change");
-    await createAccount(target, email, PASSWORD);
+    const email = uniqueEmail("change");
+    await createAccount(gw, email, PASSWORD);
     const other = await login(email, PASSWORD);
     const caller = await login(email, PASSWORD);
     const wrong = await post(
@@ -267,8 +256,8 @@ describe("change password", () => {
 
 describe("delete account", () => {
   it("refuses a wrong password and deletes nothing; with the right one every token is refused and the address can register again", async () => {
-    const email = unique("delete");
-    await createAccount(target, email, PASSWORD);
+    const email = uniqueEmail("delete");
+    await createAccount(gw, email, PASSWORD);
     const other = await login(email, PASSWORD);
     const caller = await login(email, PASSWORD);
     const wrong = await post("/account/delete", { password: `${PASSWORD}x` }, caller.accessToken);
@@ -283,7 +272,7 @@ describe("delete account", () => {
     }
     expect((await post("/login", { email, password: PASSWORD })).status).toBe(401);
 
-    await createAccount(target, email, NEW_PASSWORD);
+    await createAccount(gw, email, NEW_PASSWORD);
     const again = await login(email, NEW_PASSWORD);
     expect(again.username).not.toBe(caller.username);
     expect(await me(again.accessToken)).toBe(200);

@@ -5,36 +5,35 @@
 import {
   AdminSetUserMFAPreferenceCommand,
   AdminUpdateUserAttributesCommand,
-  CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { challengeAnswer } from "../helpers/challenges";
+import { startTestGateway, useTestGateway, type TestGateway } from "../helpers/gateway";
 import {
   LOCAL_PASSWORD,
   clientOf,
   confirmedAccount,
+  sdkClient,
   totpCode,
   uniqueEmail,
 } from "../helpers/local";
 
 const gateways: TestGateway[] = [];
-async function gateway(env: Record<string, string> = {}) {
+/** A gateway of its own for one test (closed after the file), and a confirmed account on it. */
+async function accountOn(env: Record<string, string>, label: string) {
   const gw = await startTestGateway(env);
   gateways.push(gw);
-  return { gw, send: clientOf(gw) };
+  const email = uniqueEmail(label);
+  await confirmedAccount(gw, email);
+  return { gw, send: clientOf(gw), email };
 }
 afterAll(async () => {
   await Promise.all(gateways.map((gw) => gw.close()));
 });
 
 /** The emulator's admin API, for what only an administrator does (MFA by SMS or e-mail). */
-function admin(gw: TestGateway) {
+function admin(gw: Pick<TestGateway, "running">) {
   const local = gw.running.local!;
-  const client = new CognitoIdentityProviderClient({
-    region: local.region,
-    endpoint: local.endpoint,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  return { client, userPoolId: local.userPoolId };
+  return { client: sdkClient(local), userPoolId: local.userPoolId };
 }
 
 async function username(send: ReturnType<typeof clientOf>, email: string) {
@@ -44,11 +43,8 @@ async function username(send: ReturnType<typeof clientOf>, email: string) {
 }
 
 describe("challenges against the emulator (LOCAL_MFA=optional)", () => {
-  let gw: TestGateway;
-  let send: ReturnType<typeof clientOf>;
-  beforeAll(async () => {
-    ({ gw, send } = await gateway({ LOCAL_MFA: "optional" }));
-  }, 60_000);
+  const gw = useTestGateway({ LOCAL_MFA: "optional" });
+  const send = clientOf(gw);
 
   it("NEW_PASSWORD_REQUIRED for an invited user: temporary password, policy, then tokens", async () => {
     const email = uniqueEmail("invited");
@@ -97,11 +93,7 @@ describe("challenges against the emulator (LOCAL_MFA=optional)", () => {
     expect(verify.status).toBe(204);
 
     const login = await send("/auth/login", { email, password: LOCAL_PASSWORD });
-    expect(login.json).toEqual({
-      challenge: "SOFTWARE_TOKEN_MFA",
-      session: expect.any(String),
-      expiresIn: 180,
-    });
+    expect(login.json).toEqual(challengeAnswer("SOFTWARE_TOKEN_MFA"));
     const session = String(login.json.session);
     const bad = await send("/auth/login/challenge", { session, code: "000000" });
     expect(bad.status).toBe(401);
@@ -185,17 +177,14 @@ describe("challenges against the emulator (LOCAL_MFA=optional)", () => {
 
 describe("MFA_SETUP against the emulator (LOCAL_MFA=on)", () => {
   it("enrols an authenticator during sign-in, then asks for its code", async () => {
-    const { gw, send } = await gateway({ LOCAL_MFA: "on" });
-    const email = uniqueEmail("setup");
-    await confirmedAccount(gw, email);
+    const { send, email } = await accountOn({ LOCAL_MFA: "on" }, "setup");
     const login = await send("/auth/login", { email, password: LOCAL_PASSWORD });
-    expect(login.json).toEqual({
-      challenge: "MFA_SETUP",
-      session: expect.any(String),
-      expiresIn: 180,
-      secret: expect.any(String),
-      otpauthUri: expect.stringContaining(encodeURIComponent(email)),
-    });
+    expect(login.json).toEqual(
+      challengeAnswer("MFA_SETUP", {
+        secret: expect.any(String),
+        otpauthUri: expect.stringContaining(encodeURIComponent(email)),
+      }),
+    );
     const secret = String(login.json.secret);
     const done = await send("/auth/login/challenge", {
       session: login.json.session,
@@ -207,12 +196,13 @@ describe("MFA_SETUP against the emulator (LOCAL_MFA=on)", () => {
   }, 60_000);
 
   it("answers challenges with AdminRespondToAuthChallenge in the admin flow", async () => {
-    const { gw, send } = await gateway({
-      LOCAL_MFA: "on",
-      COGNITO_LOGIN_FLOW: "ADMIN_USER_PASSWORD_AUTH",
-    });
-    const email = uniqueEmail("admin");
-    await confirmedAccount(gw, email);
+    const { send, email } = await accountOn(
+      {
+        LOCAL_MFA: "on",
+        COGNITO_LOGIN_FLOW: "ADMIN_USER_PASSWORD_AUTH",
+      },
+      "admin",
+    );
     const login = await send("/auth/login", { email, password: LOCAL_PASSWORD });
     expect(login.json.challenge).toBe("MFA_SETUP");
     const done = await send("/auth/login/challenge", {
@@ -225,9 +215,7 @@ describe("MFA_SETUP against the emulator (LOCAL_MFA=on)", () => {
 
 describe("refresh-token rotation against the emulator", () => {
   it("rotates, refuses the rotated-out token and revokes its sign-in", async () => {
-    const { gw, send } = await gateway({ COGNITO_REFRESH_ROTATION: "on" });
-    const email = uniqueEmail("rotate");
-    await confirmedAccount(gw, email);
+    const { send, email } = await accountOn({ COGNITO_REFRESH_ROTATION: "on" }, "rotate");
     const login = await username(send, email);
     const first = await send("/auth/refresh", {
       refreshToken: login.refreshToken,
@@ -260,12 +248,13 @@ describe("refresh-token rotation against the emulator", () => {
   }, 60_000);
 
   it("accepts a retry within LOCAL_REFRESH_GRACE_SECONDS", async () => {
-    const { gw, send } = await gateway({
-      COGNITO_REFRESH_ROTATION: "on",
-      LOCAL_REFRESH_GRACE_SECONDS: "30",
-    });
-    const email = uniqueEmail("grace");
-    await confirmedAccount(gw, email);
+    const { send, email } = await accountOn(
+      {
+        COGNITO_REFRESH_ROTATION: "on",
+        LOCAL_REFRESH_GRACE_SECONDS: "30",
+      },
+      "grace",
+    );
     const login = await username(send, email);
     const body = { refreshToken: login.refreshToken, username: login.username };
     expect((await send("/auth/refresh", body)).status).toBe(200);

@@ -3,24 +3,14 @@
  * register → code → confirm → login → /me → refresh → logout → everything from that session
  * refused.
  */
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
-import { clientOf } from "../helpers/local";
+import { useTestGateway } from "../helpers/gateway";
+import { clientOf, uniqueEmail } from "../helpers/local";
 
 const PASSWORD = "Sup3r-secret!";
-let gw: TestGateway;
-
-beforeAll(async () => {
-  gw = await startTestGateway();
-});
-afterAll(async () => {
-  await gw.close();
-});
+const gw = useTestGateway();
 
 /** POSTs (with a body) or GETs (without) a path, with an optional bearer token. */
-const call = (path: string, body?: object, token?: string) => clientOf(gw)(path, body, token);
-
-const unique = (tag: string) =>
-  `${tag}.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
+const call = clientOf(gw);
 
 async function registerAndConfirm(email: string) {
   expect((await call("/auth/register", { email, password: PASSWORD })).status).toBe(202);
@@ -34,7 +24,7 @@ async function registerAndConfirm(email: string) {
 
 describe("lifecycle against the embedded emulator", () => {
   it("runs register → confirm → login → me → refresh → logout, then refuses that session", async () => {
-    const email = unique("life");
+    const email = uniqueEmail("life");
     await registerAndConfirm(email);
     const login = await call("/auth/login", { email: email.toUpperCase(), password: PASSWORD });
     expect(login.status).toBe(200);
@@ -75,16 +65,16 @@ describe("lifecycle against the embedded emulator", () => {
   });
 
   it("answers register identically for new, unconfirmed and confirmed addresses", async () => {
-    const confirmed = unique("confirmed");
+    const confirmed = uniqueEmail("confirmed");
     await registerAndConfirm(confirmed);
-    const unconfirmed = unique("unconfirmed");
+    const unconfirmed = uniqueEmail("unconfirmed");
     const first = await call("/auth/register", { email: unconfirmed, password: PASSWORD });
     const firstCode = gw.latestCode(unconfirmed);
     const answers = [
       first,
       await call("/auth/register", { email: unconfirmed, password: PASSWORD }),
       await call("/auth/register", { email: confirmed, password: PASSWORD }),
-      await call("/auth/register", { email: unique("new"), password: PASSWORD }),
+      await call("/auth/register", { email: uniqueEmail("new"), password: PASSWORD }),
     ];
     for (const a of answers)
       expect({ status: a.status, text: a.text }).toEqual({
@@ -101,12 +91,12 @@ describe("lifecycle against the embedded emulator", () => {
   });
 
   it("answers login identically for unknown address, wrong password and unconfirmed account", async () => {
-    const confirmed = unique("login");
+    const confirmed = uniqueEmail("login");
     await registerAndConfirm(confirmed);
-    const unconfirmed = unique("pending");
+    const unconfirmed = uniqueEmail("pending");
     await call("/auth/register", { email: unconfirmed, password: PASSWORD });
     const answers = [
-      await call("/auth/login", { email: unique("nobody"), password: PASSWORD }),
+      await call("/auth/login", { email: uniqueEmail("nobody"), password: PASSWORD }),
       await call("/auth/login", { email: confirmed, password: `${PASSWORD}x` }),
       await call("/auth/login", { email: unconfirmed, password: PASSWORD }),
     ];
@@ -118,14 +108,14 @@ describe("lifecycle against the embedded emulator", () => {
   });
 
   it("answers confirm identically for wrong code, unknown address and already confirmed", async () => {
-    const confirmed = unique("done");
+    const confirmed = uniqueEmail("done");
     await registerAndConfirm(confirmed);
-    const pending = unique("wrongcode");
+    const pending = uniqueEmail("wrongcode");
     await call("/auth/register", { email: pending, password: PASSWORD });
     const wrong = gw.latestCode(pending) === "000000" ? "111111" : "000000";
     const answers = [
       await call("/auth/confirm", { email: pending, code: wrong }),
-      await call("/auth/confirm", { email: unique("ghost"), code: "123456" }),
+      await call("/auth/confirm", { email: uniqueEmail("ghost"), code: "123456" }),
       await call("/auth/confirm", { email: confirmed, code: "123456" }),
     ];
     for (const a of answers) {
@@ -136,10 +126,10 @@ describe("lifecycle against the embedded emulator", () => {
   });
 
   it("answers resend with 202 for any address, and a re-sent code confirms", async () => {
-    const pending = unique("resend");
+    const pending = uniqueEmail("resend");
     await call("/auth/register", { email: pending, password: PASSWORD });
     const a = await call("/auth/confirm/resend", { email: pending });
-    const b = await call("/auth/confirm/resend", { email: unique("nobody") });
+    const b = await call("/auth/confirm/resend", { email: uniqueEmail("nobody") });
     expect(a.status).toBe(202);
     expect(b).toMatchObject({ status: 202, text: a.text });
     expect(

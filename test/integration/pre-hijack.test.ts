@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { accessClaims, mint } from "../helpers/auth";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { useTestGateway } from "../helpers/gateway";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 import { configOf } from "../../src/gateway";
 
@@ -27,17 +27,9 @@ const OWNER = "Owner-Pw1!";
 const OLD_SUB = "0ld00000-5ub0-0000-0000-000000000000";
 
 describe("pre-hijacking against the embedded emulator (local mode: IAM available)", () => {
-  let gateway: TestGateway;
+  const gateway = useTestGateway();
   const post = (path: string, body: object) => request(gateway.url).post(path).send(body);
   const login = (email: string, password: string) => post("/auth/login", { email, password });
-
-  beforeAll(async () => {
-    gateway = await startTestGateway();
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway.close();
-  });
 
   it("the stranger registers first: the owner's registration replaces the pending sign-up", async () => {
     const email = `victim-first+${Date.now()}@example.com`;

@@ -4,18 +4,11 @@
  * session login → session → refresh → logout, then the old cookies are refused everywhere.
  */
 import { createAccount } from "../../tools/lib/gateways";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { useTestGateway } from "../helpers/gateway";
 import { CookieJar } from "../helpers/session";
 
 const PASSWORD = "Sup3r-secret!";
-let gw: TestGateway;
-
-beforeAll(async () => {
-  gw = await startTestGateway();
-});
-afterAll(async () => {
-  await gw.close();
-});
+const gw = useTestGateway();
 
 /** A request the way the account page sends it: JSON, X-CSRF, and the jar's cookies. */
 async function call(jar: CookieJar, path: string, body?: object) {

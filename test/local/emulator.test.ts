@@ -16,10 +16,10 @@ import { LOCAL_REGION, type LocalCognito, startLocalCognito } from "../../src/lo
 import {
   capturingLogger,
   decodeJwt,
+  emulatorClient,
   errorName,
   hashFor,
   removeDir,
-  sdkClient,
   tempDataDir,
   uniqueEmail,
   verifiesAgainstRootJwks,
@@ -32,6 +32,7 @@ describe("startLocalCognito", () => {
   const captured = capturingLogger();
   const observed: [string, string][] = [];
   let local: LocalCognito;
+  let client: ReturnType<typeof emulatorClient>;
   let sdk: CognitoIdentityProviderClient;
 
   beforeAll(async () => {
@@ -41,7 +42,8 @@ describe("startLocalCognito", () => {
       dataDir,
       onCode: (email, code) => observed.push([email, code]),
     });
-    sdk = sdkClient(local);
+    client = emulatorClient(local);
+    sdk = client.sdk;
   });
 
   afterAll(async () => {
@@ -50,32 +52,9 @@ describe("startLocalCognito", () => {
     removeDir(dataDir);
   });
 
-  const signUp = (email: string, password = PASSWORD) =>
-    sdk.send(
-      new SignUpCommand({
-        ClientId: local.clientId,
-        Username: email,
-        Password: password,
-        SecretHash: hashFor(local, email),
-      }),
-    );
-  const confirm = (email: string, code: string) =>
-    sdk.send(
-      new ConfirmSignUpCommand({
-        ClientId: local.clientId,
-        Username: email,
-        ConfirmationCode: code,
-        SecretHash: hashFor(local, email),
-      }),
-    );
-  const login = (email: string, password = PASSWORD) =>
-    sdk.send(
-      new InitiateAuthCommand({
-        ClientId: local.clientId,
-        AuthFlow: "USER_PASSWORD_AUTH",
-        AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: hashFor(local, email) },
-      }),
-    );
+  const signUp = (email: string, password = PASSWORD) => client.signUp(email, password);
+  const confirm = (email: string, code: string) => client.confirm(email, code);
+  const login = (email: string, password = PASSWORD) => client.login(email, password);
   const refresh = (refreshToken: string, hashUsername: string) =>
     sdk.send(
       new InitiateAuthCommand({
@@ -386,28 +365,14 @@ describe("startLocalCognito options", () => {
     const dataDir = tempDataDir();
     const { logger } = capturingLogger();
     const local = await startLocalCognito({ logger, port: 0, dataDir, fixedCode: "424242" });
-    const sdk = sdkClient(local);
+    const client = emulatorClient(local);
     try {
       const email = uniqueEmail("fixed");
-      await sdk.send(
-        new SignUpCommand({
-          ClientId: local.clientId,
-          Username: email,
-          Password: PASSWORD,
-          SecretHash: hashFor(local, email),
-        }),
-      );
+      await client.signUp(email, PASSWORD);
       expect(local.latestCode(email)).toBe("424242");
-      await sdk.send(
-        new ConfirmSignUpCommand({
-          ClientId: local.clientId,
-          Username: email,
-          ConfirmationCode: "424242",
-          SecretHash: hashFor(local, email),
-        }),
-      );
+      await client.confirm(email, "424242");
     } finally {
-      sdk.destroy();
+      client.sdk.destroy();
       await local.close();
       await local.close(); // idempotent
       removeDir(dataDir);
@@ -437,21 +402,14 @@ describe("startLocalCognito options", () => {
         throw new Error("observer broke");
       },
     });
-    const sdk = sdkClient(local);
+    const client = emulatorClient(local);
     try {
       const email = uniqueEmail("observer");
-      await sdk.send(
-        new SignUpCommand({
-          ClientId: local.clientId,
-          Username: email,
-          Password: PASSWORD,
-          SecretHash: hashFor(local, email),
-        }),
-      );
+      await client.signUp(email, PASSWORD);
       expect(local.latestCode(email)).toMatch(/^\d{6}$/);
       expect(captured.lines().some((line) => line.level === 50)).toBe(true);
     } finally {
-      sdk.destroy();
+      client.sdk.destroy();
       await local.close();
       removeDir(dataDir);
     }

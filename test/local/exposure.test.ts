@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { createApp } from "../../src/app";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
+import { useTestGateway } from "../helpers/gateway";
 import { mockedGateway } from "../helpers/mocked-gateway";
 
 const PASSWORD = "Exposure-Pw1!";
@@ -43,16 +43,11 @@ function raw(url: string, path: string, headers: Record<string, string>, body?: 
 }
 
 describe("local mode exposure", () => {
-  let gateway: TestGateway;
+  const gateway = useTestGateway({ ALLOWED_HOSTS: "dev.example.test" });
   const email = `exposure+${Date.now()}@example.com`;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ ALLOWED_HOSTS: "dev.example.test" });
     await request(gateway.url).post("/auth/register").send({ email, password: PASSWORD });
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway.close();
   });
 
   const emulator = () => gateway.running.local!;

@@ -1,17 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import {
-  ConfirmSignUpCommand,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
 import { LOCAL_CLIENT_NAME, LOCAL_POOL_NAME, startLocalCognito } from "../../src/local/emulator";
 import {
   capturingLogger,
   decodeJwt,
-  hashFor,
+  emulatorClient,
   removeDir,
-  sdkClient,
   tempDataDir,
   uniqueEmail,
 } from "../helpers/local";
@@ -29,50 +23,26 @@ describe("local emulator data directory", () => {
     const email = uniqueEmail("persist");
 
     const first = await startLocalCognito({ logger, port: 0, dataDir });
-    const firstSdk = sdkClient(first);
+    const firstClient = emulatorClient(first);
     try {
-      await firstSdk.send(
-        new SignUpCommand({
-          ClientId: first.clientId,
-          Username: email,
-          Password: PASSWORD,
-          SecretHash: hashFor(first, email),
-        }),
-      );
-      await firstSdk.send(
-        new ConfirmSignUpCommand({
-          ClientId: first.clientId,
-          Username: email,
-          ConfirmationCode: first.latestCode(email),
-          SecretHash: hashFor(first, email),
-        }),
-      );
+      await firstClient.signUp(email, PASSWORD);
+      await firstClient.confirm(email, first.latestCode(email));
     } finally {
-      firstSdk.destroy();
+      firstClient.sdk.destroy();
       await first.close();
     }
 
     const second = await startLocalCognito({ logger, port: 0, dataDir });
-    const secondSdk = sdkClient(second);
+    const secondClient = emulatorClient(second);
     try {
       expect(second.userPoolId).toBe(first.userPoolId);
       expect(second.clientId).toBe(first.clientId);
       expect(second.clientSecret).toBe(first.clientSecret);
-      const { AuthenticationResult } = await secondSdk.send(
-        new InitiateAuthCommand({
-          ClientId: second.clientId,
-          AuthFlow: "USER_PASSWORD_AUTH",
-          AuthParameters: {
-            USERNAME: email,
-            PASSWORD: PASSWORD,
-            SECRET_HASH: hashFor(second, email),
-          },
-        }),
-      );
+      const { AuthenticationResult } = await secondClient.login(email, PASSWORD);
       // The issuer follows the port actually bound by this run.
       expect(decodeJwt(AuthenticationResult!.AccessToken!).payload.iss).toBe(second.issuer);
     } finally {
-      secondSdk.destroy();
+      secondClient.sdk.destroy();
       await second.close();
     }
 

@@ -17,7 +17,13 @@ import {
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
 import { CLIENT_ID, NOW_SEC, POOL_ID, accessClaims, mint } from "../helpers/auth";
-import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import {
+  CLIENT_SECRET,
+  asClient,
+  authResult,
+  cognitoError,
+  mockedGateway,
+} from "../helpers/mocked-gateway";
 
 const EMAIL = "Person@Example.com ";
 const NORMALISED = "person@example.com";
@@ -55,9 +61,7 @@ describe("POST /password/forgot", () => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ status: "accepted", message: expect.any(String) });
     expect(cognito.commandCalls(ForgotPasswordCommand)[0]!.args[0].input).toEqual({
-      ClientId: CLIENT_ID,
-      SecretHash: secretHash(NORMALISED, CLIENT_ID, CLIENT_SECRET),
-      Username: NORMALISED,
+      ...asClient(NORMALISED),
       UserContextData: CONTEXT,
     });
   });
@@ -107,9 +111,7 @@ describe("POST /password/reset", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: "password_reset" });
     expect(cognito.commandCalls(ConfirmForgotPasswordCommand)[0]!.args[0].input).toEqual({
-      ClientId: CLIENT_ID,
-      SecretHash: secretHash(NORMALISED, CLIENT_ID, CLIENT_SECRET),
-      Username: NORMALISED,
+      ...asClient(NORMALISED),
       ConfirmationCode: "123456",
       Password: NEW_PASSWORD,
       UserContextData: CONTEXT,

@@ -16,29 +16,36 @@ import { secretHash } from "../../src/cognito/secret-hash";
 import { CLIENT_ID, POOL_ID } from "../helpers/auth";
 import {
   CHALLENGE_EMAIL,
+  CHALLENGE_PASSWORD,
   INTERNAL_USERNAME,
+  challengeAnswer,
   challengeOutput,
   challengeSession,
 } from "../helpers/challenges";
-import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import {
+  CLIENT_SECRET,
+  tokenAnswer,
+  authResult,
+  cognitoError,
+  mockedGateway,
+} from "../helpers/mocked-gateway";
 
 const HASH = secretHash(INTERNAL_USERNAME, CLIENT_ID, CLIENT_SECRET);
 const answer = (gateway: ReturnType<typeof mockedGateway>, body: object) =>
   request(gateway.app).post("/auth/login/challenge").send(body);
+/** The person's sign-in, which Cognito (mocked) meets with a challenge. */
+const logIn = (gateway: ReturnType<typeof mockedGateway>) =>
+  request(gateway.app)
+    .post("/auth/login")
+    .send({ email: CHALLENGE_EMAIL, password: CHALLENGE_PASSWORD });
 
 describe("POST /auth/login with a challenge", () => {
   it("answers the gateway's opaque handle, never Cognito's session", async () => {
     const gateway = mockedGateway();
     gateway.cognito.on(InitiateAuthCommand).resolves(challengeOutput("SOFTWARE_TOKEN_MFA"));
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      challenge: "SOFTWARE_TOKEN_MFA",
-      session: expect.stringMatching(/^[A-Za-z0-9_-]{40,}$/),
-      expiresIn: 180,
-    });
+    expect(res.body).toEqual(challengeAnswer("SOFTWARE_TOKEN_MFA"));
     expect(res.text).not.toContain("cognito-session-1");
     expect(res.text).not.toContain(INTERNAL_USERNAME);
     expect(gateway.logs.text()).not.toContain("cognito-session-1");
@@ -56,9 +63,7 @@ describe("POST /auth/login with a challenge", () => {
         CODE_DELIVERY_DELIVERY_MEDIUM: "SMS",
       }),
     );
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.body).toMatchObject({ challenge: name, destination: masked });
   });
 
@@ -69,9 +74,7 @@ describe("POST /auth/login with a challenge", () => {
       .resolves(
         challengeOutput("SELECT_MFA_TYPE", { MFAS_CAN_CHOOSE: '["SMS_MFA","SOFTWARE_TOKEN_MFA"]' }),
       );
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.body).toMatchObject({
       challenge: "SELECT_MFA_TYPE",
       options: ["SMS_MFA", "SOFTWARE_TOKEN_MFA"],
@@ -81,9 +84,7 @@ describe("POST /auth/login with a challenge", () => {
   it("refuses challenges outside the contract like a wrong password", async () => {
     const gateway = mockedGateway();
     gateway.cognito.on(InitiateAuthCommand).resolves(challengeOutput("CUSTOM_CHALLENGE"));
-    const res = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const res = await logIn(gateway);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("invalid_credentials");
   });
@@ -98,14 +99,7 @@ describe("POST /auth/login/challenge", () => {
       .set("X-Forwarded-For", "203.0.113.9")
       .set("X-Cognito-Encoded-Data", "encoded");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      accessToken: expect.any(String),
-      idToken: "id.token.value",
-      refreshToken: "refresh-token-value",
-      expiresIn: 3600,
-      tokenType: "Bearer",
-      username: expect.any(String),
-    });
+    expect(res.body).toEqual(tokenAnswer());
     expect(gateway.cognito.commandCalls(RespondToAuthChallengeCommand)[0]!.args[0].input).toEqual({
       ClientId: CLIENT_ID,
       ChallengeName: "SOFTWARE_TOKEN_MFA",
@@ -124,9 +118,7 @@ describe("POST /auth/login/challenge", () => {
     gateway.cognito
       .on(AdminInitiateAuthCommand)
       .resolves(challengeOutput("SMS_MFA", { CODE_DELIVERY_DESTINATION: "+*******0123" }));
-    const login = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
+    const login = await logIn(gateway);
     gateway.cognito.on(AdminRespondToAuthChallengeCommand).resolves(authResult());
     const res = await answer(gateway, { session: login.body.session, code: "654321" });
     expect(res.status).toBe(200);
@@ -173,11 +165,7 @@ describe("POST /auth/login/challenge", () => {
       .resolves(challengeOutput("SOFTWARE_TOKEN_MFA", {}, "cognito-session-2"));
     const next = await answer(gateway, { session, mfaType: "SOFTWARE_TOKEN_MFA" });
     expect(next.status).toBe(200);
-    expect(next.body).toEqual({
-      challenge: "SOFTWARE_TOKEN_MFA",
-      session: expect.any(String),
-      expiresIn: 180,
-    });
+    expect(next.body).toEqual(challengeAnswer("SOFTWARE_TOKEN_MFA"));
     expect(next.body.session).not.toBe(session);
     expect(
       gateway.cognito.commandCalls(RespondToAuthChallengeCommand)[0]!.args[0].input
@@ -235,17 +223,14 @@ describe("POST /auth/login/challenge", () => {
     gateway.cognito
       .on(AssociateSoftwareTokenCommand)
       .resolves({ SecretCode: "JBSWY3DPEHPK3PXP", Session: "assoc-session" });
-    const login = await request(gateway.app)
-      .post("/auth/login")
-      .send({ email: CHALLENGE_EMAIL, password: "Corr3ct-Horse!" });
-    expect(login.body).toEqual({
-      challenge: "MFA_SETUP",
-      session: expect.any(String),
-      expiresIn: 180,
-      secret: "JBSWY3DPEHPK3PXP",
-      otpauthUri:
-        "otpauth://totp/cognito-gateway%3Aperson%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-gateway&algorithm=SHA1&digits=6&period=30",
-    });
+    const login = await logIn(gateway);
+    expect(login.body).toEqual(
+      challengeAnswer("MFA_SETUP", {
+        secret: "JBSWY3DPEHPK3PXP",
+        otpauthUri:
+          "otpauth://totp/cognito-gateway%3Aperson%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-gateway&algorithm=SHA1&digits=6&period=30",
+      }),
+    );
     expect(gateway.cognito.commandCalls(AssociateSoftwareTokenCommand)[0]!.args[0].input).toEqual({
       Session: "cognito-session-1",
     });

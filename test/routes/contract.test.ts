@@ -12,7 +12,15 @@ import {
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
 import { CLIENT_ID, accessClaims } from "../helpers/auth";
-import { CLIENT_SECRET, authResult, cognitoError, mockedGateway } from "../helpers/mocked-gateway";
+import { challengeAnswer } from "../helpers/challenges";
+import {
+  CLIENT_SECRET,
+  asClient,
+  tokenAnswer,
+  authResult,
+  cognitoError,
+  mockedGateway,
+} from "../helpers/mocked-gateway";
 
 const EMAIL = "Person@Example.com ";
 const NORMALISED = "person@example.com";
@@ -32,9 +40,7 @@ describe("register", () => {
     expect(res.body).toEqual({ status: "accepted", message: expect.any(String) });
     const input = cognito.commandCalls(SignUpCommand)[0]!.args[0].input;
     expect(input).toEqual({
-      ClientId: CLIENT_ID,
-      SecretHash: secretHash(NORMALISED, CLIENT_ID, CLIENT_SECRET),
-      Username: NORMALISED,
+      ...asClient(NORMALISED),
       Password: PASSWORD,
       UserAttributes: [
         { Name: "name", Value: "Pat" },
@@ -104,9 +110,7 @@ describe("confirm and resend", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: "confirmed" });
     expect(cognito.commandCalls(ConfirmSignUpCommand)[0]!.args[0].input).toEqual({
-      ClientId: CLIENT_ID,
-      SecretHash: secretHash(NORMALISED, CLIENT_ID, CLIENT_SECRET),
-      Username: NORMALISED,
+      ...asClient(NORMALISED),
       ConfirmationCode: "123456",
       ForceAliasCreation: false,
       UserContextData: { IpAddress: expect.any(String) },
@@ -119,9 +123,7 @@ describe("confirm and resend", () => {
     const res = await request(app).post("/auth/confirm/resend").send({ email: EMAIL });
     expect(res.status).toBe(202);
     expect(cognito.commandCalls(ResendConfirmationCodeCommand)[0]!.args[0].input).toMatchObject({
-      ClientId: CLIENT_ID,
-      SecretHash: secretHash(NORMALISED, CLIENT_ID, CLIENT_SECRET),
-      Username: NORMALISED,
+      ...asClient(NORMALISED),
     });
   });
 });
@@ -132,14 +134,7 @@ describe("login", () => {
     cognito.on(InitiateAuthCommand).resolves(authResult());
     const res = await request(app).post("/auth/login").send({ email: EMAIL, password: PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      accessToken: expect.any(String),
-      idToken: "id.token.value",
-      refreshToken: "refresh-token-value",
-      expiresIn: 3600,
-      tokenType: "Bearer",
-      username: SUB,
-    });
+    expect(res.body).toEqual(tokenAnswer({ username: SUB }));
     expect(res.headers["cache-control"]).toBe("no-store");
     expect(cognito.commandCalls(InitiateAuthCommand)[0]!.args[0].input).toEqual({
       ClientId: CLIENT_ID,
@@ -222,11 +217,7 @@ describe("login", () => {
     cognito.on(InitiateAuthCommand).resolves({ ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s" });
     const res = await request(app).post("/auth/login").send({ email: EMAIL, password: PASSWORD });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      challenge: "SOFTWARE_TOKEN_MFA",
-      session: expect.any(String),
-      expiresIn: 180,
-    });
+    expect(res.body).toEqual(challengeAnswer("SOFTWARE_TOKEN_MFA"));
   });
 });
 
@@ -240,12 +231,7 @@ describe("refresh", () => {
       .post("/auth/refresh")
       .send({ refreshToken: "refresh-token-value", username: SUB });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      accessToken: expect.any(String),
-      idToken: "id.token.value",
-      expiresIn: 3600,
-      tokenType: "Bearer",
-    });
+    expect(res.body).toEqual(tokenAnswer({ refreshToken: undefined, username: undefined }));
     expect(cognito.commandCalls(InitiateAuthCommand)[0]!.args[0].input).toEqual({
       ClientId: CLIENT_ID,
       AuthFlow: "REFRESH_TOKEN_AUTH",

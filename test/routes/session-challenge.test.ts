@@ -12,10 +12,23 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import request from "supertest";
 import { secretHash } from "../../src/cognito/secret-hash";
-import { CLIENT_ID, idClaims, mint } from "../helpers/auth";
-import { CHALLENGE_EMAIL, INTERNAL_USERNAME, challengeSession } from "../helpers/challenges";
-import { startTestGateway, type TestGateway } from "../helpers/gateway";
-import { CookieJar, CSRF, cookieHeader, sessionGateway, setCookies } from "../helpers/session";
+import { CLIENT_ID, idClaims } from "../helpers/auth";
+import {
+  CHALLENGE_EMAIL,
+  INTERNAL_USERNAME,
+  challengeAnswer,
+  challengeOutput,
+  challengeSession,
+} from "../helpers/challenges";
+import { useTestGateway } from "../helpers/gateway";
+import {
+  CookieJar,
+  CSRF,
+  cookieHeader,
+  sessionGateway,
+  setCookies,
+  signedInResult,
+} from "../helpers/session";
 import { CLIENT_SECRET, cognitoError } from "../helpers/mocked-gateway";
 import {
   LOCAL_PASSWORD,
@@ -30,27 +43,21 @@ const REFRESH = "__Secure-cg-refresh";
 const NEW_PASSWORD = "N3w-Passw0rd!";
 
 /** Cognito's answer completing a challenge: real (test-key) access and id tokens. */
-function completed() {
-  const tokens = { access: mint(), id: mint({ claims: idClaims() }), refresh: "refresh-after-mfa" };
-  const output = {
-    AuthenticationResult: {
-      AccessToken: tokens.access,
-      IdToken: tokens.id,
-      RefreshToken: tokens.refresh,
-      ExpiresIn: 3600,
-      TokenType: "Bearer",
-    },
-  };
-  return { tokens, output };
-}
+const completed = () => signedInResult({ refresh: "refresh-after-mfa" });
 
 const answer = (g: ReturnType<typeof sessionGateway>, body: object) =>
   request(g.app).post("/auth/session/login/challenge").set(CSRF).send(body);
+/** Signs in through the session login until Cognito asks for `name`; answers the handle. */
+const sessionChallenge = (
+  g: ReturnType<typeof sessionGateway>,
+  name: string,
+  parameters: Record<string, string> = {},
+) => challengeSession(g, name, parameters, "/auth/session/login");
 
 describe("POST /auth/session/login/challenge (Cognito mocked)", () => {
   it("the session login answers a challenge without cookies; its answer signs in with cookies only", async () => {
     const g = sessionGateway();
-    const session = await challengeSession(g, "NEW_PASSWORD_REQUIRED", {}, "/auth/session/login");
+    const session = await sessionChallenge(g, "NEW_PASSWORD_REQUIRED");
     const { tokens, output } = completed();
     g.cognito.on(RespondToAuthChallengeCommand).resolves(output);
     const res = await answer(g, { session, newPassword: NEW_PASSWORD });
@@ -86,28 +93,25 @@ describe("POST /auth/session/login/challenge (Cognito mocked)", () => {
 
   it("answers the next challenge (SELECT_MFA_TYPE → EMAIL_OTP) as is, with no cookie", async () => {
     const g = sessionGateway();
-    const session = await challengeSession(
-      g,
-      "SELECT_MFA_TYPE",
-      { MFAS_CAN_CHOOSE: '["SMS_MFA","EMAIL_OTP"]' },
-      "/auth/session/login",
-    );
-    g.cognito.on(RespondToAuthChallengeCommand).resolvesOnce({
-      ChallengeName: "EMAIL_OTP",
-      Session: "cognito-session-2",
-      ChallengeParameters: {
-        USER_ID_FOR_SRP: INTERNAL_USERNAME,
-        CODE_DELIVERY_DESTINATION: CHALLENGE_EMAIL,
-      },
+    const session = await sessionChallenge(g, "SELECT_MFA_TYPE", {
+      MFAS_CAN_CHOOSE: '["SMS_MFA","EMAIL_OTP"]',
     });
+    g.cognito
+      .on(RespondToAuthChallengeCommand)
+      .resolvesOnce(
+        challengeOutput(
+          "EMAIL_OTP",
+          { CODE_DELIVERY_DESTINATION: CHALLENGE_EMAIL },
+          "cognito-session-2",
+        ),
+      );
     const next = await answer(g, { session, mfaType: "EMAIL_OTP" });
     expect(next.status).toBe(200);
-    expect(next.body).toEqual({
-      challenge: "EMAIL_OTP",
-      session: expect.any(String),
-      expiresIn: 180,
-      destination: "p***@e***",
-    });
+    expect(next.body).toEqual(
+      challengeAnswer("EMAIL_OTP", {
+        destination: "p***@e***",
+      }),
+    );
     expect(next.headers["set-cookie"]).toBeUndefined();
     g.cognito.on(RespondToAuthChallengeCommand).resolves(completed().output);
     const done = await answer(g, { session: next.body.session, code: "123456" });
@@ -123,7 +127,7 @@ describe("POST /auth/session/login/challenge (Cognito mocked)", () => {
 
   it("a wrong code, then the used handle: one 401 invalid_credentials, no cookie", async () => {
     const g = sessionGateway();
-    const session = await challengeSession(g, "SOFTWARE_TOKEN_MFA", {}, "/auth/session/login");
+    const session = await sessionChallenge(g, "SOFTWARE_TOKEN_MFA");
     g.cognito.on(RespondToAuthChallengeCommand).rejects(cognitoError("CodeMismatchException"));
     const wrong = await answer(g, { session, code: "000000" });
     expect([wrong.status, wrong.body.error.code]).toEqual([401, "invalid_credentials"]);
@@ -140,7 +144,7 @@ describe("POST /auth/session/login/challenge (Cognito mocked)", () => {
     ["a foreign Origin", { ...CSRF, Origin: "https://evil.example" }],
   ])("403 csrf_failed for %s, before the handle is used", async (_label, headers) => {
     const g = sessionGateway();
-    const session = await challengeSession(g, "SOFTWARE_TOKEN_MFA", {}, "/auth/session/login");
+    const session = await sessionChallenge(g, "SOFTWARE_TOKEN_MFA");
     g.cognito.on(RespondToAuthChallengeCommand).resolves(completed().output);
     const refused = await request(g.app)
       .post("/auth/session/login/challenge")
@@ -158,12 +162,9 @@ describe("POST /auth/session/login/challenge (Cognito mocked)", () => {
       SecretCode: "JBSWY3DPEHPK3PXP",
       Session: "cognito-session-2",
     });
-    const session = await challengeSession(
-      g,
-      "MFA_SETUP",
-      { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' },
-      "/auth/session/login",
-    );
+    const session = await sessionChallenge(g, "MFA_SETUP", {
+      MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]',
+    });
     g.cognito.on(VerifySoftwareTokenCommand).resolves({
       Status: "SUCCESS",
       Session: "cognito-session-3",
@@ -185,17 +186,8 @@ describe("POST /auth/session/login/challenge (Cognito mocked)", () => {
 });
 
 describe("POST /auth/session/login/challenge against the emulator", () => {
-  let gw: TestGateway;
-  let send: ReturnType<typeof clientOf>;
-
-  beforeAll(async () => {
-    gw = await startTestGateway({ LOCAL_MFA: "optional" });
-    send = clientOf(gw);
-  }, 60_000);
-
-  afterAll(async () => {
-    await gw.close();
-  });
+  const gw = useTestGateway({ LOCAL_MFA: "optional" });
+  const send = clientOf(gw);
 
   /** POSTs like the account page: X-CSRF, JSON, and the jar's cookies for the path. */
   async function browserPost(jar: CookieJar, path: string, body: object = {}) {

@@ -40,11 +40,16 @@ async function session(g: ReturnType<typeof sessionGateway>, app: express.Expres
   return cookieHeader(res);
 }
 
+/** A gateway with sessions on, its app, and the Cookie header of a session signed in to it. */
+async function signedInApp() {
+  const g = sessionGateway();
+  const app = appWith(g);
+  return { g, app, cookie: await session(g, app) };
+}
+
 describe("requireAuth({cookies: true})", () => {
   it("admits the session cookie on safe methods, and on unsafe ones with X-CSRF", async () => {
-    const g = sessionGateway();
-    const app = appWith(g);
-    const cookie = await session(g, app);
+    const { app, cookie } = await signedInApp();
     const get = await request(app).get("/api/data").set("Cookie", cookie);
     expect(get.status).toBe(200);
     expect(get.body.use).toBe("access");
@@ -59,9 +64,7 @@ describe("requireAuth({cookies: true})", () => {
     ["DELETE without X-CSRF", "delete", {}],
     ["POST from a foreign origin", "post", { ...CSRF, Origin: "https://evil.example" }],
   ] as const)("refuses %s with 403 csrf_failed", async (_label, method, headers) => {
-    const g = sessionGateway();
-    const app = appWith(g);
-    const cookie = await session(g, app);
+    const { app, cookie } = await signedInApp();
     const res = await request(app)[method]("/api/data").set("Cookie", cookie).set(headers);
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe("csrf_failed");
@@ -75,18 +78,14 @@ describe("requireAuth({cookies: true})", () => {
   });
 
   it("ignores cookies where they were not opted in", async () => {
-    const g = sessionGateway();
-    const app = appWith(g);
-    const cookie = await session(g, app);
+    const { app, cookie } = await signedInApp();
     const res = await request(app).get("/api/bearer-only").set("Cookie", cookie);
     expect(res.status).toBe(401);
     expect(res.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
   });
 
   it("applies the same checks: expiry, groups, revocation by logout", async () => {
-    const g = sessionGateway();
-    const app = appWith(g);
-    const cookie = await session(g, app);
+    const { g, app, cookie } = await signedInApp();
     const admin = await request(app).get("/api/admin").set("Cookie", cookie);
     expect(admin.status).toBe(403);
     expect(admin.body.error.code).toBe("insufficient_scope");
