@@ -69,12 +69,15 @@ export async function eventually<T>(read: () => T | undefined, what: string): Pr
   }
 }
 
-/** Submits a form by its button and waits for the API call it makes. */
+/** Submits a form by its button and waits for the API call it makes, and for the page to show it. */
 export async function press(page: Page, button: Locator, route: string): Promise<number> {
   const [response] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(route)),
     button.click(),
   ]);
+  // The page writes its answer after reading the body: wait until no form is busy any more
+  // (the page's busy state ends in the same task that renders the answer).
+  await page.waitForFunction(() => document.querySelector("form[aria-busy]") === null);
   return response.status();
 }
 
