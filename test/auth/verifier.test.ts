@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, GatewayError } from "../../src/errors";
-import { FileKeyStore, StaticKeyStore } from "../../src/auth/keys";
+import { FileKeyStore } from "../../src/auth/keys";
 import { MemoryRevocationStore, type RevocationStore } from "../../src/auth/revocation";
-import { createVerifier, type TokenVerifier, type VerifierOptions } from "../../src/auth/verifier";
+import { createVerifier, type TokenVerifier } from "../../src/auth/verifier";
+import { resolveVerifierOptions } from "../../src/auth/verifier-options";
 import {
   accessClaims,
   b64url,
@@ -17,13 +18,13 @@ import {
   mint,
   NOW_SEC,
   OTHER_CLIENT_ID,
-  POOL_ID,
   signRaw,
   signSegments,
   signingKey,
   verifierOptions,
   REVOCATION_CASES,
 } from "../helpers/auth";
+import { refusalOf } from "../helpers/option-rules";
 
 const attacker = signingKey("attacker-key");
 const HEADER = JSON.stringify({ kid: KID, alg: "RS256" });
@@ -606,85 +607,14 @@ describe("verified-token cache", () => {
   });
 });
 
+// Every option's defaults, bounds and refusals: test/auth/verifier-options.test.ts.
 describe("options", () => {
-  const keys = new StaticKeyStore({ keys: [signingKey().jwk] });
-  const base: VerifierOptions = {
-    userPoolId: POOL_ID,
-    clientId: CLIENT_ID,
-    tokenUse: "access",
-    keys,
-    revocations: false,
-  };
-
-  it("derives the issuer and fills in defaults", () => {
-    const { config } = createVerifier(base);
-    expect(config.issuer).toBe(ISSUER);
-    expect(config.clockSkewSeconds).toBe(5);
-    expect(config.cache).toEqual({ maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 });
-    expect([...config.clientIds]).toEqual([CLIENT_ID]);
-    expect(config.scopes).toEqual([]);
-    expect(config.groups).toEqual([]);
-    expect(config.revocations).toBe(false);
-  });
-
-  it("never modifies the caller's options, and takes frozen ones", () => {
-    const scopes = ["profile/read"];
-    const options = Object.freeze({
-      ...base,
-      scopes: Object.freeze(scopes),
-      clientId: [CLIENT_ID],
-    });
-    const before = JSON.stringify(options);
-    const verifier = createVerifier(options);
-    expect(JSON.stringify(options)).toBe(before);
-    options.clientId.push(OTHER_CLIENT_ID);
-    expect(verifier.config.clientIds.has(OTHER_CLIENT_ID)).toBe(false);
-  });
-
-  it("accepts a loopback http issuer (local emulator) without a pool id", () => {
-    const issuer = "http://127.0.0.1:9229/local_abc123";
-    const { userPoolId: _omitted, ...rest } = base;
-    expect(createVerifier({ ...rest, issuer }).config.issuer).toBe(issuer);
-    expect(createVerifier({ ...base, region: "eu-west-1" }).config.issuer).toBe(ISSUER);
-  });
-
-  const bad: [string, Record<string, unknown>][] = [
-    ["no pool id and no issuer", { userPoolId: undefined }],
-    ["a malformed pool id", { userPoolId: "eu-west-1-Pool" }],
-    ["a pool id with no region", { userPoolId: "local_abc123" }],
-    ["a region that does not match", { region: "us-east-1" }],
-    ["a malformed region", { region: "EU" }],
-    ["an http issuer", { issuer: `http://cognito-idp.eu-west-1.amazonaws.com/${POOL_ID}` }],
-    ["an issuer that is not a URL", { issuer: "cognito" }],
-    ["an issuer with a trailing slash", { issuer: `${ISSUER}/` }],
-    ["an issuer for another pool", { issuer: `${ISSUER}x` }],
-    ["no clientId", { clientId: undefined }],
-    ["an empty clientId", { clientId: "" }],
-    ["an empty clientId list", { clientId: [] }],
-    ["a clientId with a space", { clientId: "a b" }],
-    ["no tokenUse", { tokenUse: undefined }],
-    ["tokenUse both", { tokenUse: "both" }],
-    ["scopes not an array", { scopes: 5 }],
-    ["an empty scopes list", { scopes: [] }],
-    ["scopes with an id verifier", { tokenUse: "id", scopes: ["profile/read"] }],
-    ["a group that is not a string", { groups: [1] }],
-    ["no keys", { keys: undefined }],
-    ["keys that are not a KeyStore", { keys: { keys: [] } }],
-    ["no revocations", { revocations: undefined }],
-    ["revocations true", { revocations: true }],
-    ["a skew that is not a number", { clockSkewSeconds: "5" }],
-    ["a NaN skew", { clockSkewSeconds: Number.NaN }],
-    ["a clock without now", { clock: {} }],
-    ["a cache that is not an object", { cache: true }],
-    ["a cache with maxEntries 0", { cache: { maxEntries: 0 } }],
-    ["a cache with fractional maxBytes", { cache: { maxBytes: 1.5 } }],
-  ];
-  it.each(bad)("throws ConfigError for %s", (_name, change) => {
-    const options: Record<string, unknown> = { ...base, ...change };
-    expect(() => createVerifier(options as unknown as VerifierOptions)).toThrow(ConfigError);
-  });
-
-  it("throws ConfigError without options", () => {
-    expect(() => createVerifier(undefined as unknown as VerifierOptions)).toThrow(ConfigError);
+  it("are resolved once, by resolveVerifierOptions, refusals included", () => {
+    const options = verifierOptions({ scopes: ["profile/read"], cache: { maxEntries: 3 } });
+    expect(createVerifier(options).config).toEqual(resolveVerifierOptions(options));
+    expect(refusalOf(createVerifier, { ...options, tokenUse: "both" }).coded).toEqual([
+      "malformed",
+      "tokenUse",
+    ]);
   });
 });
