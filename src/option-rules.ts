@@ -61,6 +61,11 @@ export function numberOptions<K extends string>(
 export function didYouMean(name: string, known: readonly string[]): string | undefined {
   if (known.length === 0) return undefined;
   const lower = name.toLowerCase();
+  // A name missing its unit or suffix (`clockSkew` for `clockSkewSeconds`): that key, even when
+  // a shorter one is fewer edits away (`clock`).
+  const extended =
+    lower.length < 4 ? undefined : known.find((k) => k.toLowerCase().startsWith(lower));
+  if (extended !== undefined) return extended;
   const best = closest(
     lower,
     known.map((k) => k.toLowerCase()),
@@ -68,9 +73,7 @@ export function didYouMean(name: string, known: readonly string[]): string | und
   const match = known.find((k) => k.toLowerCase() === best);
   // Up to 3 edits, more for long names: catches plurals, short truncations and swapped letters.
   const limit = Math.max(3, Math.ceil(name.length * 0.4));
-  if (match !== undefined && distance(lower, best) <= limit) return match;
-  // A name missing its unit or suffix (`maxAge` for `maxAgeSeconds`).
-  return lower.length < 4 ? undefined : known.find((k) => k.toLowerCase().startsWith(lower));
+  return match !== undefined && distance(lower, best) <= limit ? match : undefined;
 }
 
 /**

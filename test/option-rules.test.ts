@@ -29,6 +29,12 @@ describe("didYouMean", () => {
     expect(didYouMean(typed, KNOWN)).toBeUndefined();
   });
 
+  it("prefers the key a name is the start of over a shorter key fewer edits away", () => {
+    const known = ["clock", "clockSkewSeconds", "cache"];
+    expect(didYouMean("clockSkew", known)).toBe("clockSkewSeconds");
+    expect(didYouMean("clok", known)).toBe("clock");
+  });
+
   it("has no guess without known names", () => {
     expect(didYouMean("origins", [])).toBeUndefined();
   });
