@@ -157,5 +157,3 @@ function localInviteRoute(invite: (email: string) => Promise<string>): RequestHa
     res.set("Cache-Control", "no-store").status(200).json({ email, temporaryPassword });
   };
 }
-
-export { isLoopback };
