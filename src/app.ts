@@ -9,7 +9,7 @@ import { methodGuard } from "./http/methods";
 import { requestLog } from "./http/request-log";
 import { declaredBodyLimit, jsonBody } from "./http/body";
 import { normaliseEmail, parseBody, resendBody } from "./http/schemas";
-import { corsFor, securityHeaders } from "./http/security";
+import { corsFor, pageHeaders, securityHeaders } from "./http/security";
 import {
   APP_OPTION_KEYS,
   DEFAULT_BASE_PATH,
@@ -66,11 +66,20 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Express {
   app.use(options.basePath ?? DEFAULT_BASE_PATH, gateway.router);
   // After the router: its requests never pay the file-system lookup of the static page.
   if (options.servePage === true) {
+    // The page and its files carry the document policy; every other answer the API's.
+    const setHeaders = pageHeaders();
     // The QR code library of the page's authenticator enrolment, from this origin (CSP 'self').
     app.get("/vendor/qrcode-generator.js", (_req, res) => {
+      setHeaders(res);
       res.type("text/javascript").sendFile(require.resolve("qrcode-generator"));
     });
-    app.use(express.static(resolve(ROOT, "public"), { index: "index.html", dotfiles: "ignore" }));
+    app.use(
+      express.static(resolve(ROOT, "public"), {
+        index: "index.html",
+        dotfiles: "ignore",
+        setHeaders,
+      }),
+    );
   }
   app.use(notFound);
   app.use(createErrorHandler(configOf(gateway).logger));

@@ -1,5 +1,5 @@
 /**
- * HTTP edges: helmet headers suited to a JSON API and the page, CORS for an explicit allow-list
+ * HTTP edges: helmet headers, one policy for the JSON API and one for the page, CORS for an explicit allow-list
  * only (preflight included), no x-powered-by, and a request id on every answer and on every log
  * line written while answering it.
  */
@@ -15,7 +15,8 @@ import { preflight } from "../helpers/http";
 import { cognitoError, mockedGateway } from "../helpers/mocked-gateway";
 
 const ORIGIN = "https://app.example";
-const CSP = [
+/** The page's policy: scripts, styles and fetches from this origin only, no inline code. */
+const PAGE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -28,6 +29,26 @@ const CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ];
+/** Every other answer's: nothing may load, run or frame it. */
+const API_CSP = ["default-src 'none'", "frame-ancestors 'none'"];
+/** helmet's headers that only mean something on a document. */
+const DOCUMENT_ONLY = [
+  "cross-origin-opener-policy",
+  "origin-agent-cluster",
+  "x-dns-prefetch-control",
+  "x-download-options",
+  "x-permitted-cross-domain-policies",
+  "x-xss-protection",
+];
+const COMMON = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-resource-policy": "same-origin",
+  "strict-transport-security": expect.stringMatching(/^max-age=\d{8,}/) as unknown,
+  "cache-control": "no-store",
+  "x-request-id": expect.any(String) as unknown,
+};
 
 describe("security headers", () => {
   const { app } = mockedGateway({}, { servePage: true });
@@ -36,30 +57,32 @@ describe("security headers", () => {
     ["a probe", () => request(app).get("/healthz")],
     ["a JSON error", () => request(app).post("/auth/login").send({})],
     ["a 404", () => request(app).get("/nothing-here")],
-    ["the page", () => request(app).get("/")],
-  ])("on %s", async (_label, send) => {
+    ["a missing page file", () => request(app).get("/missing.css")],
+    ["the OpenAPI document", () => request(app).get("/openapi.yaml")],
+  ])("on %s: the API's policy", async (_label, send) => {
     const res = await send();
     const h = res.headers;
-    expect(h["content-security-policy"]?.split(";").sort()).toEqual([...CSP].sort());
-    expect(h["content-security-policy"]).not.toContain("unsafe");
-    expect(h).toMatchObject({
-      "x-content-type-options": "nosniff",
-      "x-frame-options": "DENY",
-      "referrer-policy": "no-referrer",
-      "cross-origin-opener-policy": "same-origin",
-      "cross-origin-resource-policy": "same-origin",
-      "strict-transport-security": expect.stringMatching(/^max-age=\d{8,}/),
-      "cache-control": "no-store",
-      "x-request-id": expect.any(String),
-    });
+    expect(h["content-security-policy"]?.split(/; ?/).sort()).toEqual([...API_CSP].sort());
+    expect(h).toMatchObject(COMMON);
+    for (const name of DOCUMENT_ONLY) expect(h[name]).toBeUndefined();
     expect(h["x-powered-by"]).toBeUndefined();
     expect(h["access-control-allow-origin"]).toBeUndefined();
   });
 
-  it("serves the page as HTML under the same policy", async () => {
-    const res = await request(app).get("/");
+  it.each([
+    ["the page", "/", /^text\/html/],
+    ["a page file", "/app.js", /^(text|application)\/javascript/],
+    ["the QR code library", "/vendor/qrcode-generator.js", /^(text|application)\/javascript/],
+  ])("on %s: the document policy", async (_label, path, type) => {
+    const res = await request(app).get(path);
     expect(res.status).toBe(200);
-    expect(res.headers["content-type"]).toMatch(/^text\/html/);
+    expect(res.headers["content-type"]).toMatch(type);
+    const h = res.headers;
+    expect(h["content-security-policy"]?.split(";").sort()).toEqual([...PAGE_CSP].sort());
+    expect(h["content-security-policy"]).not.toContain("unsafe");
+    expect(h).toMatchObject({ ...COMMON, "cross-origin-opener-policy": "same-origin" });
+    for (const name of DOCUMENT_ONLY) expect(h[name]).toBeDefined();
+    expect(h["x-powered-by"]).toBeUndefined();
   });
 });
 

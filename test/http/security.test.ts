@@ -5,7 +5,14 @@
 import express, { type RequestHandler } from "express";
 import helmet from "helmet";
 import request from "supertest";
-import { corsFor, recordHeaders, securityHeaders } from "../../src/http/security";
+import {
+  API_POLICY,
+  PAGE_POLICY,
+  corsFor,
+  pageHeaders,
+  recordHeaders,
+  securityHeaders,
+} from "../../src/http/security";
 import { appWith as echoApp, preflight } from "../helpers/http";
 
 function appWith(...handlers: RequestHandler[]) {
@@ -74,19 +81,52 @@ describe("securityHeaders", () => {
   });
 });
 
-describe("securityHeaders' policy", () => {
-  it("sets a strict CSP, no framing, no sniffing, no referrer and no caching", async () => {
+describe("securityHeaders' policy (every API answer)", () => {
+  it("allows nothing to load or frame a JSON answer, with no sniffing, no referrer and no caching", async () => {
     const res = await request(echoApp(securityHeaders())).get("/t").expect(200);
-    const csp = res.headers["content-security-policy"];
-    expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).toContain("object-src 'none'");
-    expect(csp).not.toContain("unsafe-inline");
+    expect(res.headers["content-security-policy"]).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
     expect(res.headers["x-frame-options"]).toBe("DENY");
     expect(res.headers["x-content-type-options"]).toBe("nosniff");
     expect(res.headers["referrer-policy"]).toBe("no-referrer");
     expect(res.headers["cache-control"]).toBe("no-store");
     expect(res.headers["strict-transport-security"]).toMatch(/max-age=\d+/);
+    // Document-only headers are the page's: they do nothing on a JSON answer.
+    expect(res.headers["cross-origin-opener-policy"]).toBeUndefined();
+    expect(res.headers["x-xss-protection"]).toBeUndefined();
+  });
+
+  it("is exactly what helmet writes per request with API_POLICY, plus no-store", async () => {
+    const [theirs, ours] = await Promise.all([
+      request(appWith(helmet(API_POLICY))).get("/"),
+      request(appWith(...securityHeaders())).get("/"),
+    ]);
+    const { date: _d, etag: _e, ...expected } = theirs.headers as Record<string, string>;
+    const { date: _d2, etag: _e2, ...actual } = ours.headers as Record<string, string>;
+    expect(actual).toEqual({ ...expected, "cache-control": "no-store" });
+  });
+});
+
+describe("pageHeaders (the page and its files)", () => {
+  it("writes helmet's PAGE_POLICY over the API's: a strict same-origin CSP and the document headers", async () => {
+    const writePage = pageHeaders();
+    const app = appWith(...securityHeaders(), (_req, res, next) => {
+      writePage(res);
+      next();
+    });
+    const [theirs, ours] = await Promise.all([
+      request(appWith(helmet(PAGE_POLICY))).get("/"),
+      request(app).get("/"),
+    ]);
+    const { date: _d, etag: _e, ...expected } = theirs.headers as Record<string, string>;
+    const { date: _d2, etag: _e2, ...actual } = ours.headers as Record<string, string>;
+    expect(actual).toEqual({ ...expected, "cache-control": "no-store" });
+    const csp = actual["content-security-policy"];
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toContain("unsafe-inline");
   });
 });
 
