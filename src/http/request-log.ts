@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "../logger";
 import { routeLabel } from "../observability/http";
 import { NO_METRICS, type Metrics } from "../observability/metrics";
@@ -27,33 +27,40 @@ const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export function requestLog(logger: Logger, metrics: Metrics = NO_METRICS): RequestHandler {
   const access = logger.child({}, { redact: { paths: [] } });
+  // One listener for every response, bound once: a request allocates no closure for its line.
+  function logOnClose(this: Response): void {
+    const { req } = this;
+    const elapsedMs = performance.now() - ((this as Timed)[STARTED] ?? 0);
+    const finished = this.writableFinished;
+    const status = this.statusCode;
+    if (finished && metrics.enabled) {
+      metrics.httpRequest(req.method, routeLabel(req), status, elapsedMs / 1000);
+    }
+    access[status >= 500 ? "error" : "info"](
+      {
+        reqId: req.id,
+        req: { method: req.method, path: pathOf(req.originalUrl) },
+        res: { statusCode: status },
+        responseTime: Math.round(elapsedMs),
+      },
+      finished ? "request completed" : "request aborted",
+    );
+  }
   return function requestLogMiddleware(req, res, next) {
     const incoming = req.headers["x-request-id"];
     const id = typeof incoming === "string" && SAFE_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
     res.setHeader("X-Request-Id", id);
-    const started = performance.now();
+    (res as Timed)[STARTED] = performance.now();
     // A response emits "close" once: after "finish", or on its own when the client went away.
-    res.once("close", () => {
-      const elapsedMs = performance.now() - started;
-      const finished = res.writableFinished;
-      const status = res.statusCode;
-      if (finished && metrics.enabled) {
-        metrics.httpRequest(req.method, routeLabel(req), status, elapsedMs / 1000);
-      }
-      access[status >= 500 ? "error" : "info"](
-        {
-          reqId: id,
-          req: { method: req.method, path: pathOf(req.originalUrl) },
-          res: { statusCode: status },
-          responseTime: Math.round(elapsedMs),
-        },
-        finished ? "request completed" : "request aborted",
-      );
-    });
+    res.on("close", logOnClose);
     next();
   };
 }
+
+/** When a response's request arrived (performance.now()), kept on the response itself. */
+const STARTED = Symbol("cognito-gateway.started");
+type Timed = Response & { [STARTED]?: number };
 
 function pathOf(url: string): string {
   const query = url.indexOf("?");
