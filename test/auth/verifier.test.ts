@@ -443,14 +443,22 @@ describe("revocation", () => {
 });
 
 describe("verified-token cache", () => {
-  it("serves a token seen before without RSA work", async () => {
+  /** Verifies `token` twice: the cache admits a token on its second verification. */
+  async function cached(verifier: TokenVerifier, token: string): Promise<void> {
+    await verifier.verify(token);
+    await verifier.verify(token);
+  }
+
+  it("caches a token on its second verification and serves it without RSA work", async () => {
     const verifier = createVerifier(verifierOptions());
     const token = mint();
-    const first = await verifier.verify(token);
+    await verifier.verify(token); // remembered, not cached
+    expect(verifier.cacheStats()).toMatchObject({ entries: 0, misses: 1 });
     const second = await verifier.verify(token);
-    expect(second).toBe(first);
-    expect(verifySpy).toHaveBeenCalledTimes(1);
-    expect(verifier.cacheStats()).toMatchObject({ entries: 1, hits: 1, misses: 1 });
+    const third = await verifier.verify(token);
+    expect(third).toBe(second);
+    expect(verifySpy).toHaveBeenCalledTimes(2);
+    expect(verifier.cacheStats()).toMatchObject({ entries: 1, hits: 1, misses: 2 });
   });
 
   it("stops serving a token the moment it expires", async () => {
@@ -458,6 +466,7 @@ describe("verified-token cache", () => {
     const verifier = createVerifier(verifierOptions({ clock, clockSkewSeconds: 0 }));
     const token = mint({ payload: { exp: NOW_SEC + 60 } });
     expect(await outcome(verifier, token)).toBe("accepted");
+    expect(await outcome(verifier, token)).toBe("accepted"); // cached from here on
     clock.setSeconds(NOW_SEC + 59.999);
     expect(await outcome(verifier, token)).toBe("accepted");
     expect(verifier.cacheStats().hits).toBe(1);
@@ -470,7 +479,7 @@ describe("verified-token cache", () => {
     const clock = new ManualClock();
     const verifier = createVerifier(verifierOptions({ clock }));
     const token = mint({ payload: { exp: NOW_SEC + 60 } });
-    await verifier.verify(token);
+    await cached(verifier, token);
     clock.setSeconds(NOW_SEC + 64); // past exp (not served from cache), within the 5 s skew
     expect(await outcome(verifier, token)).toBe("accepted");
     clock.setSeconds(NOW_SEC + 65);
@@ -481,14 +490,14 @@ describe("verified-token cache", () => {
     const revocations = new MemoryRevocationStore({ clock: new ManualClock() });
     const verifier = createVerifier(verifierOptions({ revocations }));
     const token = mint();
-    await verifier.verify(token);
+    await cached(verifier, token);
     revocations.revokeToken(accessClaims().jti as string, NOW_SEC + 3600);
     expect(await outcome(verifier, token)).toBe("invalid_token");
   });
 
   it("is keyed on the whole token: a changed signature is not served", async () => {
     const verifier = createVerifier(verifierOptions());
-    await verifier.verify(valid);
+    await cached(verifier, valid);
     expect(await outcome(verifier, withSignature(valid, flipFirst(validSignature)))).toBe(
       "invalid_token",
     );
@@ -497,7 +506,7 @@ describe("verified-token cache", () => {
 
   it("never serves an entry to another token ending like it (same index)", async () => {
     const verifier = createVerifier(verifierOptions());
-    await verifier.verify(valid);
+    await cached(verifier, valid);
     const sameEnd = [
       `${validHeader}.${flipFirst(validPayload)}.${validSignature}`,
       `${flipFirst(validHeader)}.${validPayload}.${validSignature}`,
@@ -513,7 +522,7 @@ describe("verified-token cache", () => {
 
   it("serves a hit to an equal token held in a different string", async () => {
     const verifier = createVerifier(verifierOptions());
-    await verifier.verify(valid);
+    await cached(verifier, valid);
     const copy = Buffer.from(valid, "latin1").toString("latin1");
     expect(await outcome(verifier, copy)).toBe("accepted");
     expect(verifier.cacheStats().hits).toBe(1);
@@ -558,7 +567,7 @@ describe("verified-token cache", () => {
   it("is bounded by entry count (least recently used evicted)", async () => {
     const verifier = createVerifier(verifierOptions({ cache: { maxEntries: 3 } }));
     const tokens = [1, 2, 3, 4, 5].map((i) => mint({ payload: { jti: `jti-${i}` } }));
-    for (const token of tokens) await verifier.verify(token);
+    for (const token of tokens) await cached(verifier, token);
     expect(verifier.cacheStats().entries).toBe(3);
     verifySpy.mockClear();
     await verifier.verify(tokens[4] ?? ""); // kept
@@ -570,7 +579,9 @@ describe("verified-token cache", () => {
   it("evicts the least recently used token, not the oldest", async () => {
     const verifier = createVerifier(verifierOptions({ cache: { maxEntries: 3 } }));
     const [t1, t2, t3, t4] = [1, 2, 3, 4].map((i) => mint({ payload: { jti: `lru-${i}` } }));
-    for (const token of [t1, t2, t3, t1, t4]) await verifier.verify(token ?? "");
+    for (const token of [t1, t2, t3]) await cached(verifier, token ?? "");
+    await verifier.verify(t1 ?? ""); // a hit: now the most recently used
+    await cached(verifier, t4 ?? "");
     verifySpy.mockClear();
     await verifier.verify(t1 ?? ""); // used recently: kept
     expect(verifySpy).not.toHaveBeenCalled();
@@ -580,12 +591,12 @@ describe("verified-token cache", () => {
 
   it("is bounded by bytes", async () => {
     const probe = createVerifier(verifierOptions());
-    await probe.verify(mint());
+    await cached(probe, mint());
     const perEntry = probe.cacheStats().bytes;
     expect(perEntry).toBeGreaterThan(mint().length);
     const maxBytes = 2 * perEntry + 10;
     const verifier = createVerifier(verifierOptions({ cache: { maxBytes } }));
-    for (const i of [1, 2, 3, 4]) await verifier.verify(mint({ payload: { jti: `jti-${i}` } }));
+    for (const i of [1, 2, 3, 4]) await cached(verifier, mint({ payload: { jti: `jti-${i}` } }));
     const stats = verifier.cacheStats();
     expect(stats.entries).toBe(2);
     expect(stats.bytes).toBeLessThanOrEqual(maxBytes);
@@ -593,7 +604,7 @@ describe("verified-token cache", () => {
 
   it("does not cache an entry larger than the byte bound", async () => {
     const verifier = createVerifier(verifierOptions({ cache: { maxBytes: 100 } }));
-    await verifier.verify(mint());
+    await cached(verifier, mint());
     expect(verifier.cacheStats().entries).toBe(0);
   });
 
