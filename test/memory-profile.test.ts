@@ -7,7 +7,7 @@ import {
   type Reexecutable,
 } from "../src/memory-profile";
 
-const PROFILE = ["--max-semi-space-size=2", "--heap-growing-percent=20"];
+const PROFILE = ["--max-semi-space-size=4", "--heap-growing-percent=50"];
 
 function proc(overrides: Partial<Reexecutable> = {}) {
   const calls: { file: string; args: string[] }[] = [];
@@ -29,22 +29,22 @@ describe("memoryProfileState", () => {
     { execArgv: [], nodeOptions: "", state: "off" },
     { execArgv: PROFILE, nodeOptions: "", state: "on" },
     {
-      execArgv: ["--max_semi_space_size=2", "--heap_growing_percent=20"],
+      execArgv: ["--max_semi_space_size=4", "--heap_growing_percent=50"],
       nodeOptions: "",
       state: "on",
     },
     {
-      execArgv: ["--heap-growing-percent=20"],
-      nodeOptions: "--max-semi-space-size=2",
+      execArgv: ["--heap-growing-percent=50"],
+      nodeOptions: "--max-semi-space-size=4",
       state: "on",
     },
-    { execArgv: ["--heap-growing-percent=50"], nodeOptions: "", state: "operator" },
+    { execArgv: ["--heap-growing-percent=20"], nodeOptions: "", state: "operator" },
     {
       execArgv: [],
       nodeOptions: "--max-old-space-size=512 --max-semi-space-size=8",
       state: "operator",
     },
-    { execArgv: ["--max-semi-space-size=2"], nodeOptions: "", state: "operator" },
+    { execArgv: ["--max-semi-space-size=4"], nodeOptions: "", state: "operator" },
     { execArgv: ["--enable-source-maps"], nodeOptions: "--max-old-space-size=512", state: "off" },
   ] as const)(
     "$execArgv with NODE_OPTIONS '$nodeOptions' is $state",
