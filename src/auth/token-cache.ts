@@ -45,9 +45,9 @@ export const MAX_DOORKEEPER_ENTRIES = 65_536;
 
 /**
  * Remembers which tokens were offered lately, by a 30-bit hash of their index: the last
- * `capacity` offers, oldest forgotten first. A hash collision only admits a token one
- * verification early. Holds numbers, never token strings (an index is a slice that would keep
- * its whole token alive).
+ * `capacity` offers, oldest forgotten first. A hash collision, or a ring slot recycled after its
+ * hash was offered again, only moves a token's admission by one verification. Holds numbers,
+ * never token strings (an index is a slice that would keep its whole token alive).
  */
 class Doorkeeper {
   readonly #seen = new Set<number>();
