@@ -7,9 +7,10 @@
  * - `--heap-growing-percent=50`: after a full collection, V8 lets the old space grow to 1.5× the
  *   live set before the next one, instead of its default of up to 4× when memory looks plentiful.
  *
- * Why these values: at 200 connections 2 MB / 20 % peaked lower (96–98 MB) but cost the most CPU
- * (scavenges every few ms, a full collection every second or so); 8 MB / 50 % came within a few
- * MB of the 120 MB goal. 4 MB / 50 % peaked at 105–106 MB (paired runs, distinct tokens).
+ * Why these values (paired runs, 200 connections, distinct tokens): 2 MB / 20 % peaked lower
+ * (96–98 MB) but spent the most time in GC of the three (with the token cache still churning,
+ * a scavenge every ~12 ms and 3–4 full collections a second); 8 MB / 50 % peaked at 115–117 MB,
+ * too close to the 120 MB goal. 4 MB / 50 % peaked at 105–106 MB.
  *
  * Neither caps the heap: a large live set (a full revocation mirror, many server-side sessions)
  * still gets the memory it needs — where `--max-old-space-size` would turn it into an
